@@ -1,0 +1,160 @@
+"""Exhaustive breadth-first exploration into a compact graph store.
+
+States are numbered in BFS discovery order (0 = initial), so the parent pointers give
+shortest traces and every number is reproducible run to run.  The store is plain
+``array``s (edges as three parallel int arrays, CSR-style after exploration) plus one
+``dict`` from packed state to number: no per-state Python objects besides the int keys.
+networkx is built on demand for the analyses that want it (see :mod:`.analysis`).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .system import JointSystem
+
+
+@dataclass(slots=True)
+class StateGraph:
+    """The explored state space.
+
+    ``states[i]`` is the packed joint state number ``i``; ``parent[i]``/``parent_label[i]``
+    the BFS tree; the successors of ``i`` are ``succ[off[i]:off[i+1]]`` with labels
+    ``succ_label[...]``.  ``complete`` is False when a bound cut exploration short.
+    """
+
+    system: JointSystem
+    states: list[int]
+    parent: array
+    parent_label: array
+    depth: array
+    off: array
+    succ: array
+    succ_label: array
+    expanded: int
+    complete: bool
+    bounds_hit: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def n_states(self) -> int:
+        return len(self.states)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.succ)
+
+    @property
+    def max_depth(self) -> int:
+        return max(self.depth) if len(self.depth) else 0
+
+    def successors(self, i: int) -> list[tuple[int, int]]:
+        """(label id, target number) pairs of state ``i``."""
+        a, b = self.off[i], self.off[i + 1]
+        return list(zip(self.succ_label[a:b], self.succ[a:b], strict=True))
+
+    def path_to(self, i: int) -> list[tuple[int, int]]:
+        """Shortest path from the initial state as ``[(label, state)]``; label -1 first."""
+        path = []
+        while i != -1:
+            path.append((self.parent_label[i], i))
+            i = self.parent[i]
+        path.reverse()
+        return path
+
+    def is_expanded(self, i: int) -> bool:
+        return i < self.expanded
+
+
+Progress = Callable[[int, int, float], None]
+
+
+def explore(
+    system: JointSystem,
+    *,
+    max_states: int | None = None,
+    max_depth: int | None = None,
+    progress: Progress | None = None,
+) -> StateGraph:
+    """Explore every joint state reachable from ``system.initial``.
+
+    Parameters
+    ----------
+    max_states, max_depth
+        Bounds.  When one is hit, exploration stops (or does not expand deeper states),
+        ``complete`` is False and the caller's verdict must be UNKNOWN.
+    progress
+        Called about once a second with (states, queue length, states per second).
+    """
+    started = time.perf_counter()
+    index: dict[int, int] = {system.initial: 0}
+    states: list[int] = [system.initial]
+    parent = array("i", [-1])
+    parent_label = array("i", [-1])
+    depth = array("i", [0])
+    off = array("q", [0])
+    succ = array("i")
+    succ_label = array("i")
+    successors = system.successors
+    bounds: list[str] = []
+    cap = max_states if max_states is not None else sys.maxsize
+    next_report = started + 1.0
+    i = 0
+    truncated = False
+    while i < len(states):
+        if max_depth is not None and depth[i] >= max_depth:
+            # do not expand; the frontier beyond the bound is unknown
+            if any(True for _ in successors(states[i])):
+                if "max-depth" not in bounds:
+                    bounds.append("max-depth")
+            off.append(len(succ))
+            i += 1
+            continue
+        d = depth[i] + 1
+        for label, nxt in successors(states[i]):
+            j = index.get(nxt)
+            if j is None:
+                if len(states) >= cap:
+                    truncated = True
+                    continue
+                j = index[nxt] = len(states)
+                states.append(nxt)
+                parent.append(i)
+                parent_label.append(label)
+                depth.append(d)
+            succ.append(j)
+            succ_label.append(label)
+        off.append(len(succ))
+        i += 1
+        if truncated:
+            if "max-states" not in bounds:
+                bounds.append("max-states")
+            break
+        if progress is not None and (i & 0x3FF) == 0:
+            now = time.perf_counter()
+            if now >= next_report:
+                progress(len(states), len(states) - i, len(states) / (now - started))
+                next_report = now + 1.0
+    expanded = i
+    while len(off) < len(states) + 1:
+        off.append(len(succ))
+    if system.bound_hits and "channel-capacity" not in bounds:
+        bounds.append("channel-capacity")
+    return StateGraph(
+        system=system,
+        states=states,
+        parent=parent,
+        parent_label=parent_label,
+        depth=depth,
+        off=off,
+        succ=succ,
+        succ_label=succ_label,
+        expanded=expanded,
+        complete=not bounds,
+        bounds_hit=bounds,
+        seconds=time.perf_counter() - started,
+    )

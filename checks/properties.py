@@ -1,0 +1,133 @@
+"""Property kinds: what a model asserts about its explored state space.
+
+Each kind has a name (kebab-case, unique, used in reports and CLI filters), a plain-language
+description and predicates over :class:`JointView` (a state) or :class:`StepView` (a step).
+
+=================  ====================================================  ===================
+kind               holds when                                           a failure shows
+=================  ====================================================  ===================
+``Always``         every reachable state satisfies ``holds``            shortest path to a
+                                                                         bad state
+``AlwaysStep``     every reachable step satisfies ``holds``             path + the bad step
+``Sometimes``      some reachable state satisfies ``holds`` (witness)   "no witness" (a
+                                                                         witness on success)
+``SometimesStep``  some reachable step satisfies ``holds``              likewise
+``NeverAfter``     no step satisfying ``then`` follows a step           path through the
+                   satisfying ``after`` (a property of the path so far)  trigger to the bad
+                                                                         step
+``LeadsTo``        every ``trigger`` state is followed by a             path to the trigger
+                   ``response`` state, under strong fairness            and on to the trap
+=================  ====================================================  ===================
+
+Fairness for ``LeadsTo`` (stated because liveness means nothing without it): a step that is
+enabled infinitely often is taken infinitely often.  On a finite graph every fair run ends
+in a bottom strongly connected component and visits all of it, so ``trigger ~> response``
+fails exactly when a reachable trigger state can reach, through non-response states only, a
+bottom component (or a state with no successor) containing no response state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from .system import StepLabel
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JointView:
+    """One joint state as properties see it."""
+
+    status: Mapping[str, str]  # party -> status id (active leaf)
+    active: Mapping[str, frozenset[str]]  # party -> active state values incl. compounds
+    final: Mapping[str, bool]  # party -> in a top-level final status
+    in_flight: tuple[str, ...]  # "sender->receiver:message", channel order
+    timers: tuple[str, ...]  # armed timers, sorted
+
+    def __getitem__(self, party: str) -> str:
+        return self.status[party]
+
+    @property
+    def quiescent(self) -> bool:
+        """No message in flight and no timer armed."""
+        return not self.in_flight and not self.timers
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepView:
+    """One step: the state before, what happened, the state after."""
+
+    before: JointView
+    label: StepLabel
+    after: JointView
+
+    @property
+    def party(self) -> str:
+        return self.label.party
+
+    @property
+    def event(self) -> str:
+        return self.label.event
+
+    def entered(self, party: str, status: str) -> bool:
+        """True when ``party`` moved into ``status`` on this step."""
+        return self.after.status[party] == status and self.before.status[party] != status
+
+
+StatePredicate = Callable[[JointView], bool]
+StepPredicate = Callable[[StepView], bool]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Property:
+    name: str
+    description: str
+    cite: str = ""
+    severity: str = "error"  # "error" fails the check; "warning" is reported only
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Always(Property):
+    holds: StatePredicate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlwaysStep(Property):
+    holds: StepPredicate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sometimes(Property):
+    holds: StatePredicate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SometimesStep(Property):
+    holds: StepPredicate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NeverAfter(Property):
+    after: StepPredicate
+    then: StepPredicate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeadsTo(Property):
+    trigger: StatePredicate
+    response: StatePredicate
+    fairness: str = field(default="strong fairness over all steps")
+
+
+KINDS = {
+    Always: "invariant",
+    AlwaysStep: "action",
+    Sometimes: "witness",
+    SometimesStep: "witness",
+    NeverAfter: "history",
+    LeadsTo: "liveness",
+}
+
+
+def kind_of(prop: Property) -> str:
+    return KINDS[type(prop)]

@@ -1,0 +1,9 @@
+"""The VTEX order workflow model: marketplace order × seller (fulfillment) order.
+
+``documented()`` follows the VTEX documents; ``observed()`` adds what the known issues show
+production does (KI-1004978, KI-1400005).  See ``model/vtex/workflow.py``.
+"""
+
+from .workflow import build, documented, observed, variant
+
+__all__ = ["build", "documented", "observed", "variant"]

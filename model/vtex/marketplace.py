@@ -1,0 +1,138 @@
+"""The marketplace order: VTEX's workflow instance named ``Marketplace``.
+
+Read it next to the marketplace flow of 'Order flow and status' (OFS), 'Declining order
+cancellation' (DCL) and 'Order canceling improvements' (OCI).  Where the documents disagree
+the choice is stated at the transition, with the open-question number of the reference (§6).
+
+DCL's second section swaps the two parties' status names ("`cancellation requested` for the
+marketplace and `waiting for seller decision` for the seller").  This model follows DCL
+step 2, OCI and the deny endpoint's 400 text, which agree: marketplace
+``waiting-for-seller-decision``, seller ``cancellation-requested`` (open question 2).
+"""
+
+from __future__ import annotations
+
+from statemachine import State, StateChart
+
+from ordercheck.checks.protocol import step, transient
+
+from .options import Options
+
+PLATFORM = "platform"
+SHOPPER = "shopper"
+CARE = "customer-care"
+
+
+def marketplace_chart(o: Options) -> type[StateChart]:
+    """Build the marketplace order chart for the given variation points."""
+
+    class MarketplaceOrder(StateChart):
+        """Marketplace order statuses from checkout to invoiced or canceled."""
+
+        catch_errors_as_events = False  # a guard error must fail loudly
+        validate_final_reachability = False  # the checker reports stuck statuses, with traces
+        validate_trap_states = False
+
+        # -- statuses (OFS marketplace flow; REF §1). transient = changed automatically -----------
+        order_created = transient(State("Order created", value="order-created", initial=True))
+        on_order_completed = transient(State("Order completed", value="on-order-completed"))
+        waiting_for_authorization = State("Waiting for seller confirmation",
+                                          value="waiting-for-authorization")
+        payment_pending = State("Payment pending", value="payment-pending")
+        approve_payment = transient(State("Approve payment", value="approve-payment"))
+        payment_approved = State("Payment approved", value="payment-approved")
+        window_to_change_seller = State("Window to change seller",
+                                        value="window-to-change-seller")
+        request_cancel = State("Cancellation requested", value="request-cancel")
+        waiting_for_seller_decision = State("Waiting for the seller decision",
+                                            value="waiting-for-seller-decision")
+        verifying_invoice = transient(State("Verifying invoice", value="invoice"))
+        invoiced = State("Invoiced", value="invoiced", final=True)
+        canceling = transient(State("Canceling", value="cancel"))
+        canceled = State("Canceled", value="canceled", final=True)
+
+        # -- normal flow (OFS marketplace flow; REF §2.1) ---------------------------------------
+        # N1: checkout completes; the seller's order is placed by message.
+        complete_checkout = step(order_created.to(on_order_completed), actor=PLATFORM,
+                                 sends="order-placed", cite="API checkout; REF N1", happy=True)
+        ask_seller = step(on_order_completed.to(waiting_for_authorization), actor=PLATFORM,
+                          cite="OFS marketplace flow", happy=True)
+        # N2: "Seller confirms the order (automatic)".
+        seller_confirmed = step(waiting_for_authorization.to(payment_pending), actor=PLATFORM,
+                                cite="OFS; TRKFLOW; REF N2", happy=True)
+        # N3: the gateway approves; N5: the marketplace then authorizes fulfillment.
+        gateway_approves = step(payment_pending.to(approve_payment), actor=PLATFORM,
+                                cite="API payment-notification; REF N3", happy=True)
+        settle_approval = step(approve_payment.to(payment_approved), actor=PLATFORM,
+                               sends="authorize-fulfillment", cite="OFS; REF N3, N5",
+                               happy=True)
+        # N4: "Gateway denies payment" -> cancel -> canceled.
+        gateway_denies = step(payment_pending.to(canceling), actor=PLATFORM,
+                              cite="OFS Payment denied; REF N4")
+        # N8: the seller's invoice arrives; "Verifying invoice" then "Invoiced".
+        invoice_received = step(payment_approved.to(verifying_invoice), actor=PLATFORM,
+                                cite="API invoice; OFS; REF N8", happy=True)
+        settle_invoice = step(verifying_invoice.to(invoiced), actor=PLATFORM,
+                              cite="OFS invoice*; REF N8", happy=True)
+
+        # -- cancellation (DCL; OCI; REF §2.2) ----------------------------------------------------
+        # DCL step 1: "The customer contacts the marketplace to cancel an order or does it
+        # via My Account."  DCL step 2: "The marketplace sends a cancellation request to the
+        # seller."  Before payment approval there is no seller decision (OVW marketplace
+        # diagram: Payment pending -> Canceling).
+        shopper_cancels = (
+            step(payment_pending.to(canceling), actor=SHOPPER, cite="OVW marketplace diagram")
+            | step(payment_approved.to(request_cancel), actor=SHOPPER, sends="cancel-request",
+                   cite="DCL steps 1-2; API user-cancel-request; REF C2")
+        )
+        care_cancels = (
+            step(payment_pending.to(canceling), actor=CARE, cite="OVW marketplace diagram")
+            | step(payment_approved.to(request_cancel), actor=CARE, sends="cancel-request",
+                   cite="DCL steps 1-2; API cancel; REF C2")
+        )
+        # The seller order took the request: the marketplace waits for the decision (DCL
+        # step 2, OCI).  That request-cancel waits for the seller's side is inferred from
+        # KI-1400005 and KI-1004978, where the marketplace stays in request-cancel when the
+        # seller cannot take the request.
+        cancellation_acknowledged = step(
+            request_cancel.to(waiting_for_seller_decision), actor=PLATFORM,
+            cite="DCL step 2; OCI; KI-1400005 [INF]")
+        # The seller canceled: in answer to the request (DCL step 3 window; C3 accept; C5
+        # 30 days) or on its own before payment approval (CHSELL, C7).  Unasked after
+        # payment approval, the marketplace opens the window to change seller (CHSELL).
+        seller_canceled = (
+            step(request_cancel.to(canceling) | waiting_for_seller_decision.to(canceling),
+                 actor=PLATFORM, cite="DCL step 3; OCI; REF C1, C3, C5")
+            | step(waiting_for_authorization.to(canceling) | payment_pending.to(canceling),
+                   actor=PLATFORM, cite="CHSELL; REF C7 [INF]")
+            | step(payment_approved.to(window_to_change_seller), actor=PLATFORM,
+                   cite="CHSELL; OFS window-to-change-seller; REF C7")
+        )
+        # CHSELL: the window to change seller lasts 2 days by default; changing the seller
+        # creates a new seller order, which this two-party model leaves out.
+        change_seller_window_elapsed = step(window_to_change_seller.to(canceling),
+                                            actor=PLATFORM, cite="CHSELL; OFS")
+        # DCL step 6: "After the marketplace receives the declined request, the order moves on
+        # in the order workflow"; DCL: "For the marketplace: payment approved" (open question 1:
+        # OFS says payment-pending; DCL and OCI agree on payment-approved, which we follow).
+        cancellation_denied = step(waiting_for_seller_decision.to(payment_approved),
+                                   actor=PLATFORM, cite="DCL step 6 and last section; OCI; REF C4")
+        # HTC/TRKCAN: a seller may "simply enter the invoice" instead of answering (C6).
+        invoice_received |= step(waiting_for_seller_decision.to(verifying_invoice),
+                                 actor=PLATFORM, cite="HTC; TRKCAN; REF C6")
+        if o.invoice_answers_cancel_request:
+            # Documented reading: invoiced orders continue (HTC) even when the invoice
+            # overtakes the request.  KI-1400005 shows production does not do this.
+            invoice_received |= step(request_cancel.to(verifying_invoice), actor=PLATFORM,
+                                     cite="HTC; TRKCAN; REF C6 [INF]")
+        if o.stuck_seller_invoices_marketplace:
+            # KI-1004978: "the marketplace does not receive this cancellation notification and
+            # continues with your order until the Invoiced status"; the seller posts the
+            # invoice to the marketplace order (API invoice text).
+            seller_posts_invoice = step(
+                payment_approved.to(verifying_invoice, cond="seller_stuck_after_denying"),
+                actor="seller", cite="KI-1004978 Summary and simulation; API invoice")
+        # C9: `cancel` "waits for Payments to finish cancelling", then `canceled`.
+        payment_canceled = step(canceling.to(canceled), actor=PLATFORM, cite="OFS cancel*; REF C9")
+
+    return MarketplaceOrder

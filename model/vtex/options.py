@@ -1,0 +1,45 @@
+"""Variation points of the VTEX model.
+
+The two shipped variants are presets of these switches (:data:`DOCUMENTED`,
+:data:`OBSERVED`).  The remaining switches exist so tests can build *seeded-defect* models
+(mutants) from the same readable chart and prove the checker catches each defect; they
+default to what the documents say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Options:
+    # -- what production does beyond the documents (the `observed` variant) -----------------
+    #: KI-1004978: the seller can refuse a cancellation it requested itself.
+    seller_may_deny_own_request: bool = False
+    #: KI-1004978: "the Marketplace order continues ... and goes to invoice, when it sends
+    #: the invoice" although the seller order is stuck.
+    stuck_seller_invoices_marketplace: bool = False
+    #: KI-1400005: an invoice that overtakes the marketplace's cancellation request ends it.
+    #: The documents say invoiced orders continue (HTC; TRKCAN); production gets stuck.
+    invoice_answers_cancel_request: bool = True
+    # -- seeded-defect switches: each False is one mutant -------------------------------------
+    #: DCL: "If within 30 days the seller takes no action ... automatically canceled".
+    no_decision_timer: bool = True
+    #: DCL step 4 / OCI: decline needs marketplace `waiting-for-seller-decision`.
+    decline_checks_marketplace: bool = True
+    #: DCL: after a decline the seller returns to whichever status held before.
+    decline_restores_previous_status: bool = True
+    #: DCL step 5: "The seller declines the order cancellation and notifies the marketplace".
+    decline_notifies_marketplace: bool = True
+    #: HTC / CUST: invoiced orders never change status again.
+    invoiced_is_final: bool = True
+
+
+DOCUMENTED = Options()
+OBSERVED = replace(
+    DOCUMENTED,
+    seller_may_deny_own_request=True,
+    stuck_seller_invoices_marketplace=True,
+    invoice_answers_cancel_request=False,
+)
+VARIANTS: dict[str, Options] = {"documented": DOCUMENTED, "observed": OBSERVED}

@@ -1,0 +1,104 @@
+"""The order-workflow property catalogue, applied to the VTEX model.
+
+Each property is a plain-language sentence plus a predicate; the names are what reports,
+tests and ``--property`` filters use.
+"""
+
+from __future__ import annotations
+
+from ordercheck.checks.properties import (
+    Always,
+    AlwaysStep,
+    JointView,
+    LeadsTo,
+    NeverAfter,
+    Property,
+    Sometimes,
+    SometimesStep,
+    StepView,
+)
+
+M, S = "marketplace", "seller"
+OUTCOMES = {"invoiced": "invoiced", "canceled": "canceled"}
+SELLER_CANCELLATION = {"cancellation-requested", "cancellation-request-denied-ffm", "cancel",
+                       "canceled"}
+PENDING_REQUEST = {"request-cancel", "waiting-for-seller-decision"}
+
+
+def _absorbing(s: StepView) -> bool:
+    return all(s.before.status[p] not in OUTCOMES or s.after.status[p] == s.before.status[p]
+               for p in (M, S))
+
+
+def _agree(v: JointView) -> bool:
+    if not v.quiescent:
+        return True
+    outcome = {p: OUTCOMES.get(v.status[p]) for p in (M, S)}
+    if outcome[M] and outcome[S]:
+        return outcome[M] == outcome[S]
+    return outcome[M] is None and outcome[S] is None
+
+
+def _accepted(s: StepView) -> bool:
+    """The seller canceled while a cancellation was requested of it (accept or auto-cancel)."""
+    return s.party == S and s.after.status[S] == "cancel" and (
+        s.before.status[S] == "cancellation-requested" or s.label.message == "cancel-request")
+
+
+def _invoices(s: StepView) -> bool:
+    return s.entered(M, "invoiced") or s.entered(S, "invoiced")
+
+
+def _decline_from_right_status(s: StepView) -> bool:
+    if not (s.party == S and s.event == "decline"):
+        return True
+    return (s.before.status[M] == "waiting-for-seller-decision"
+            and s.before.status[S] == "cancellation-requested")
+
+
+def catalogue() -> tuple[Property, ...]:
+    return (
+        AlwaysStep(
+            name="final-statuses-absorbing",
+            description="Invoiced and canceled orders never change status again.",
+            cite="HTC; CUST; API invoice", holds=_absorbing),
+        Always(
+            name="agree-at-quiescence",
+            description="With no message in flight and no timer armed, both orders are final "
+                        "with the same outcome, or both are still live.",
+            cite="REF §2.3 (both sides see the same cancellationData)", holds=_agree),
+        NeverAfter(
+            name="no-invoice-after-accepted-cancellation",
+            description="Once the seller accepted a cancellation, no order is invoiced.",
+            cite="DCL; OCI", after=_accepted, then=_invoices),
+        Always(
+            name="no-marketplace-invoiced-during-seller-cancellation",
+            description="The marketplace never reaches invoiced while the seller order is in a "
+                        "cancellation status.",
+            cite="KI-1004978",
+            holds=lambda v: not (v[M] == "invoiced" and v[S] in SELLER_CANCELLATION)),
+        AlwaysStep(
+            name="decline-only-when-both-await-decision",
+            description="A seller decline happens only with the marketplace in "
+                        "waiting-for-seller-decision and the seller in cancellation-requested.",
+            cite="DCL step 4 note; OCI deny endpoint 400", holds=_decline_from_right_status),
+        LeadsTo(
+            name="cancellation-request-answered",
+            description="Every cancellation request is eventually answered: the marketplace "
+                        "leaves request-cancel / waiting-for-seller-decision.",
+            cite="DCL (30 days); OCI",
+            trigger=lambda v: v[M] in PENDING_REQUEST,
+            response=lambda v: v[M] not in PENDING_REQUEST),
+        Sometimes(
+            name="can-be-invoiced", description="Some order ends invoiced on both sides.",
+            cite="OFS", holds=lambda v: v[M] == "invoiced" and v[S] == "invoiced"),
+        Sometimes(
+            name="can-be-canceled", description="Some order ends canceled on both sides.",
+            cite="OFS", holds=lambda v: v[M] == "canceled" and v[S] == "canceled"),
+        SometimesStep(
+            name="decline-reaches-marketplace",
+            description="A seller's decline can reach the marketplace, which moves on.",
+            cite="DCL steps 5-6",
+            holds=lambda s: s.label.message == "cancellation-denied"
+            and s.after.status[M] == "payment-approved"),
+    )

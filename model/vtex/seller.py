@@ -1,0 +1,148 @@
+"""The seller (fulfillment) order: VTEX's workflow instance named ``Fulfillment``.
+
+Read it next to the seller flow of 'Order flow and status' (OFS) and 'Declining order
+cancellation' (DCL).  Status ids are the values; python attribute names are those ids with
+underscores.  Citations use the tags of :mod:`.sources` plus the reference's row ids
+(N = normal flow, C = cancellation, REF §2).
+"""
+
+from __future__ import annotations
+
+from statemachine import HistoryState, State, StateChart
+
+from ordercheck.checks.protocol import step, transient
+
+from .options import Options
+
+SELLER = "seller"
+PLATFORM = "platform"
+
+
+def seller_chart(o: Options) -> type[StateChart]:
+    """Build the seller order chart for the given variation points."""
+
+    class SellerOrder(StateChart):
+        """Seller order statuses from order placement to invoiced or canceled."""
+
+        catch_errors_as_events = False  # a guard error must fail loudly (dependency notes §1.1)
+        # the checker reports stuck statuses itself, with traces
+        validate_final_reachability = False
+        validate_trap_states = False
+
+        # -- statuses (OFS seller flow; REF §1). transient = changed automatically (OFS *) ----
+        null = State("Not yet created (status null)", value="null", initial=True)
+        on_order_completed_ffm = transient(State("Order completed", value="on-order-completed-ffm"))
+        order_accepted = transient(State("Order accepted", value="order-accepted"))
+        waiting_for_manual_authorization = State(
+            "Waiting for fulfillment authorization", value="waiting-for-manual-authorization")
+        authorize_fulfillment = transient(
+            State("Authorize fulfillment", value="authorize-fulfillment"))
+        window_to_cancel = State("Cancellation window", value="window-to-cancel")
+
+        class fulfilling(State.Compound):
+            """'Ready for handling' or 'handling': where a declined request returns (DCL)."""
+
+            ready_for_handling = State("Ready for handling", value="ready-for-handling",
+                                       initial=True)
+            start_handling = transient(State("Start handling", value="start-handling"))
+            handling = State("Handling shipping", value="handling")
+            previous = HistoryState()
+
+            # N7: seller clicks "Start handling" or calls POST .../start-handling.
+            begin_handling = step(ready_for_handling.to(start_handling), actor=SELLER,
+                                  cite="API start-handling; REF N7", happy=True)
+            handling_started = step(start_handling.to(handling), actor=PLATFORM,
+                                    cite="OFS start-handling*; REF N7", happy=True)
+
+        cancellation_requested = State("Cancellation requested", value="cancellation-requested")
+        if o.seller_may_deny_own_request:
+            cancellation_request_denied_ffm = State(
+                "Cancellation request denied (stuck)", value="cancellation-request-denied-ffm")
+        canceling = transient(State("Canceling", value="cancel"))
+        canceled = State("Canceled", value="canceled", final=True)
+        invoiced = State("Invoiced", value="invoiced", final=o.invoiced_is_final)
+
+        # -- normal flow -------------------------------------------------------------------------
+        # N1: checkout creates the seller order from the marketplace order.
+        order_placed = step(null.to(on_order_completed_ffm), actor=PLATFORM,
+                            cite="API/EXTFF order placement; REF N1", happy=True)
+        # N2: the seller confirms the order automatically.
+        confirm_order = step(on_order_completed_ffm.to(order_accepted), actor=PLATFORM,
+                             sends="order-confirmation", cite="OFS order-accepted; REF N2",
+                             happy=True)
+        await_authorization = step(order_accepted.to(waiting_for_manual_authorization),
+                                   actor=PLATFORM, cite="OFS seller flow", happy=True)
+        # N5: the marketplace authorizes fulfillment once payment is approved.
+        fulfillment_authorized = step(
+            waiting_for_manual_authorization.to(authorize_fulfillment), actor=PLATFORM,
+            cite="OFS authorize-fulfillment; REF N5", happy=True)
+        open_window = step(authorize_fulfillment.to(window_to_cancel), actor=PLATFORM,
+                           cite="OFS window-to-cancel; GRACE", happy=True)
+        # N6: the grace period elapses (default 30 min).
+        window_elapsed = step(window_to_cancel.to(fulfilling), actor=PLATFORM,
+                              cite="GRACE; OFS; REF N6", happy=True)
+        # N10: 30 days without marketplace authorization cancel the seller order.
+        authorization_timeout = step(waiting_for_manual_authorization.to(canceling),
+                                     actor=PLATFORM, sends="seller-cancellation",
+                                     cite="OFS authorize-fulfillment; REF N10")
+        # N8: the seller sends the invoice; it reaches the marketplace as a message.
+        invoice = step(fulfilling.handling.to(invoiced), actor=SELLER, sends="invoice",
+                       cite="API invoice; OFS; REF N8", happy=True)
+
+        # -- cancellation requested by the shopper or the marketplace ------------------------------
+        # DCL step 3: "If the order is within the cancellation window, the order is
+        # automatically canceled, which is the platform's default behavior."
+        cancel_requested = (
+            step(window_to_cancel.to(canceling) | waiting_for_manual_authorization.to(canceling),
+                 actor=PLATFORM, sends="seller-cancellation",
+                 cite="DCL step 3; GRACE; REF C1")
+            # DCL step 4: "The seller receives the cancel order request"; seller status
+            # `cancellation-requested` (DCL step 4 note; OCI).
+            | step(fulfilling.to(cancellation_requested), actor=PLATFORM,
+                   sends="cancellation-request-received", cite="DCL step 4; OCI; REF C2")
+            # The seller had already asked to cancel: the request joins it (INF, REF C7).
+            | step(cancellation_requested.to.itself(internal=True), actor=PLATFORM,
+                   sends="cancellation-request-received", cite="REF C2, C7 [INF]")
+        )
+        # DCL step 4 "decides whether to accept it": accepting is cancelling again (REF C3,
+        # open question 5); the seller's own first click asks for cancellation (HTC; REF C7).
+        cancel = (
+            step(fulfilling.to(cancellation_requested), actor=SELLER,
+                 cite="HTC; TRKCAN first click; REF C7")
+            | step(cancellation_requested.to(canceling), actor=SELLER,
+                   sends="seller-cancellation", cite="OCI; HTC second click; REF C3")
+            | step(window_to_cancel.to(canceling) | waiting_for_manual_authorization.to(canceling),
+                   actor=SELLER, sends="seller-cancellation", cite="HTC; REF C7 [INF]")
+        )
+        # DCL step 5: "The seller declines the order cancellation and notifies the
+        # marketplace"; the seller returns to "ready for handling or handling, depending on
+        # which was the status before the cancel request" (DCL, last section).
+        decline = step(
+            cancellation_requested.to(
+                fulfilling.previous if o.decline_restores_previous_status else fulfilling,
+                cond="marketplace_awaits_decision" if o.decline_checks_marketplace else None),
+            actor=SELLER,
+            sends="cancellation-denied" if o.decline_notifies_marketplace else (),
+            cite="DCL steps 4-5; OCI deny endpoint (400 unless marketplace "
+                 "waiting-for-seller-decision and seller cancellation-requested); REF C4")
+        if o.seller_may_deny_own_request:
+            # KI-1004978: a seller refuses the cancellation it requested itself; "the order
+            # is stuck at the seller, in the cancellation-request-denied-ffm status".
+            decline |= step(cancellation_requested.to(cancellation_request_denied_ffm),
+                            actor=SELLER, cite="KI-1004978 Summary; simulation step 4")
+        if o.no_decision_timer:
+            # DCL: "If within 30 days the seller takes no action regarding a cancellation
+            # order request, the order is automatically canceled by the VTEX platform."
+            decision_timeout = step(cancellation_requested.to(canceling), actor=PLATFORM,
+                                    sends="seller-cancellation", cite="DCL (30 days); REF C5")
+        # HTC / TRKCAN: "to continue with this order, simply enter the invoice" (REF C6).
+        invoice |= step(cancellation_requested.to(invoiced), actor=SELLER, sends="invoice",
+                        cite="HTC; TRKCAN; REF C6")
+        # C9: `cancel` waits for Payments to finish, then `canceled`.
+        payment_canceled = step(canceling.to(canceled), actor=PLATFORM, cite="OFS cancel*; REF C9")
+        if not o.invoiced_is_final:
+            # seeded defect: an invoiced order that can still be canceled
+            cancel |= step(invoiced.to(canceling), actor=SELLER, sends="seller-cancellation",
+                           cite="mutant")
+
+    return SellerOrder
