@@ -43,14 +43,15 @@ class JointView:
     final: Mapping[str, bool]  # party -> in a top-level final status
     in_flight: tuple[str, ...]  # "sender->receiver:message", channel order
     timers: tuple[str, ...]  # armed timers, sorted
+    automatic: bool = False  # some automatic (platform) step is enabled
 
     def __getitem__(self, party: str) -> str:
         return self.status[party]
 
     @property
     def quiescent(self) -> bool:
-        """No message in flight and no timer armed."""
-        return not self.in_flight and not self.timers
+        """Only people can move: no message in flight, no timer armed, no automatic step."""
+        return not self.in_flight and not self.timers and not self.automatic
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -174,6 +174,9 @@ class Workflow:
     guards: Mapping[str, Guard] = field(default_factory=dict)
     actors: Mapping[str, str] = field(default_factory=dict)
     properties: tuple[Any, ...] = ()
+    #: Actors whose steps happen without anyone deciding (workflow automation); a state where
+    #: one of them, a timer or a delivery can still move is not quiescent.
+    automatic_actors: tuple[str, ...] = ("platform",)
     description: str = ""
     sources: Mapping[str, str] = field(default_factory=dict)
 

@@ -8,9 +8,8 @@ underscores.  Citations use the tags of :mod:`.sources` plus the reference's row
 
 from __future__ import annotations
 
-from statemachine import HistoryState, State, StateChart
-
 from ordercheck.checks.protocol import step, transient
+from statemachine import HistoryState, State, StateChart
 
 from .options import Options
 

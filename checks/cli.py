@@ -1,0 +1,229 @@
+"""``ordercheck`` command line: the only module with argv, file output and exit codes.
+
+Exit codes: 0 all properties hold, 1 a violation, 2 usage error or bad input (the message
+names the place), 3 UNKNOWN (a bound was hit before anything failed).
+
+The engine does not import the VTEX model: ``--variant NAME`` is shorthand for
+``--model ordercheck.model.vtex:NAME``, resolved at run time like any user model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import report as rep
+from .analysis import analyse
+from .explore import explore
+from .protocol import InvalidModel, Workflow
+from .system import DELIVERY_MODES, JointSystem
+from .trace import MalformedTrace, load, replay, write
+
+EXIT_OK, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+DEFAULT_MODEL_MODULE = "ordercheck.model.vtex"
+VARIANTS = ("documented", "observed")
+
+
+class UsageError(Exception):
+    """Bad command-line input; exit code 2."""
+
+
+def resolve_model(spec: str) -> Workflow:
+    """Load ``module:attr`` where attr is a :class:`Workflow` or a callable returning one."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise UsageError(f"--model {spec!r}: expected 'module:attribute'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UsageError(f"--model {spec!r}: cannot import {module_name!r} ({exc})") from exc
+    try:
+        obj: Any = getattr(module, attr)
+    except AttributeError:
+        raise UsageError(f"--model {spec!r}: {module_name} has no attribute {attr!r}") from None
+    if callable(obj) and not isinstance(obj, Workflow):
+        obj = obj()
+    if not isinstance(obj, Workflow):
+        raise UsageError(f"--model {spec!r}: expected a Workflow, got {type(obj).__name__}")
+    return obj
+
+
+def model_spec(args: argparse.Namespace) -> str:
+    if args.model:
+        return str(args.model)
+    return f"{DEFAULT_MODEL_MODULE}:{args.variant}"
+
+
+def _progress(states: int, queue: int, rate: float) -> None:
+    sys.stderr.write(f"\r  {states:,} states, queue {queue:,}, {rate:,.0f} states/s ")
+    sys.stderr.flush()
+
+
+def run_check(spec: str, *, delivery: str = "fifo", capacity: int = 4,
+              max_states: int | None = None, max_depth: int | None = None,
+              fail_on: str = "error", progress: bool = False) -> rep.CheckResult:
+    """Explore and analyse one model; raises InvalidModel/UsageError on bad input."""
+    workflow = resolve_model(spec)
+    system = JointSystem(workflow, delivery=delivery, capacity=capacity)
+    graph = explore(system, max_states=max_states, max_depth=max_depth,
+                    progress=_progress if progress else None)
+    if progress:
+        sys.stderr.write("\n")
+    analysis = analyse(graph, workflow.properties)
+    return rep.CheckResult(model=workflow.name, delivery=delivery, graph=graph,
+                           analysis=analysis, fail_on=fail_on)
+
+
+def write_outputs(result: rep.CheckResult, out: Path, spec: str, *, timing: bool) -> None:
+    """report.txt, report.json and one JSON-lines trace per finding under ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.txt").write_text(rep.render_text(result, timing=timing), encoding="utf-8")
+    (out / "report.json").write_text(rep.dumps_json(result), encoding="utf-8")
+    traces = out / "traces"
+    traces.mkdir(exist_ok=True)
+    for old in traces.glob("*.jsonl"):
+        old.unlink()
+    for k, f in enumerate(result.analysis.findings, start=1):
+        if not f.path:
+            continue
+        name = f"{k:02d}-{f.kind}-{f.property}.jsonl"
+        write(traces / name, result.trace(f), header={
+            "model": result.model, "model_spec": spec, "delivery": result.delivery,
+            "title": f.title, "property": f.property, "kind": f.kind})
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    spec = model_spec(args)
+    result = run_check(spec, delivery=args.delivery, capacity=args.capacity,
+                       max_states=args.max_states, max_depth=args.max_depth,
+                       fail_on=args.fail_on, progress=sys.stderr.isatty() and not args.quiet)
+    if args.format == "json":
+        sys.stdout.write(rep.dumps_json(result))
+    else:
+        sys.stdout.write(rep.render_text(result, timing=args.timing))
+    if args.out:
+        write_outputs(result, Path(args.out), spec, timing=args.timing)
+    return rep.EXIT_CODES[result.verdict]
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """The main job: check both VTEX variants and write the reports (and diagrams)."""
+    out = Path(args.out)
+    summary = ["# ordercheck report", ""]
+    summary.append("| model | delivery | states | transitions | verdict | errors | warnings |")
+    summary.append("|---|---|---|---|---|---|---|")
+    worst = EXIT_OK
+    for variant in VARIANTS:
+        spec = f"{DEFAULT_MODEL_MODULE}:{variant}"
+        for delivery in args.delivery:
+            result = run_check(spec, delivery=delivery)
+            target = out / variant / delivery
+            write_outputs(result, target, spec, timing=False)
+            errors = sum(f.severity == "error" for f in result.analysis.findings)
+            warnings = sum(f.severity == "warning" for f in result.analysis.findings)
+            st = result.analysis.stats
+            summary.append(f"| {result.model} | {delivery} | {st['states']} | {st['edges']} | "
+                           f"{result.verdict} | {errors} | {warnings} |")
+            if delivery == "fifo":
+                sys.stdout.write(rep.render_text(result))
+                sys.stdout.write("\n")
+            if result.verdict == rep.UNKNOWN:
+                worst = max(worst, EXIT_UNKNOWN)
+    (out / "SUMMARY.md").write_text("\n".join(summary) + "\n", encoding="utf-8")
+    if not args.no_diagrams:
+        try:
+            from ordercheck.diagrams.cli import write_all
+        except ImportError:  # diagrams package not installed
+            pass
+        else:
+            write_all(Path(args.diagrams_out), render=not args.no_render)
+    sys.stdout.write("\n".join(summary) + "\n")
+    sys.stdout.write(f"\nreports written to {out}/\n")
+    return worst
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    header, records = load(Path(args.trace))
+    spec = args.model or (f"{DEFAULT_MODEL_MODULE}:{args.variant}" if args.variant
+                          else header.get("model_spec") or f"{DEFAULT_MODEL_MODULE}:observed")
+    delivery = args.delivery or header.get("delivery", "fifo")
+    if delivery not in DELIVERY_MODES:
+        raise UsageError(f"{args.trace}: unknown delivery {delivery!r}")
+    system = JointSystem(resolve_model(spec), delivery=delivery, capacity=args.capacity)
+    result = replay(system, records)
+    sys.stdout.write(f"replay {args.trace} on {spec} (delivery {delivery})\n")
+    sys.stdout.write(rep.trace_table(result.steps, system.parties) + "\n")
+    if result.ok:
+        sys.stdout.write(f"OK: all {len(result.steps) - 1} steps allowed by the model\n")
+        return EXIT_OK
+    sys.stdout.write(f"REJECTED at {args.trace}:{result.failed_at}: {result.reason}\n")
+    if result.expected is not None:
+        sys.stdout.write("  the model allows here: " + "; ".join(result.expected) + "\n")
+    return EXIT_VIOLATED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ordercheck",
+        description="Model checker for marketplace x seller order workflows.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def model_args(p: argparse.ArgumentParser, variant_default: str | None) -> None:
+        p.add_argument("--variant", choices=VARIANTS, default=variant_default,
+                       help="built-in VTEX model variant (default: %(default)s)")
+        p.add_argument("--model", help="your own model as module:attribute (a Workflow or a "
+                                       "function returning one); overrides --variant")
+        p.add_argument("--capacity", type=int, default=4,
+                       help="messages a channel may hold; more is a bound hit (default 4)")
+
+    check = sub.add_parser("check", help="explore a model and report findings")
+    model_args(check, "documented")
+    check.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
+    check.add_argument("--max-states", type=int)
+    check.add_argument("--max-depth", type=int)
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--out", help="also write report.txt, report.json and traces/ here")
+    check.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                       help="lowest severity that makes the verdict VIOLATED")
+    check.add_argument("--timing", action="store_true", help="print the exploration time")
+    check.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    check.set_defaults(func=cmd_check)
+
+    report = sub.add_parser("report", help="main job: check both VTEX variants, write reports "
+                                           "and diagrams; exits 0 when it ran")
+    report.add_argument("--out", default="out/report")
+    report.add_argument("--diagrams-out", default="docs/diagrams")
+    report.add_argument("--delivery", nargs="+", choices=DELIVERY_MODES,
+                        default=list(DELIVERY_MODES))
+    report.add_argument("--no-diagrams", action="store_true")
+    report.add_argument("--no-render", action="store_true",
+                        help="write DOT/Mermaid text only, do not run graphviz")
+    report.set_defaults(func=cmd_report)
+
+    rp = sub.add_parser("replay", help="re-run a JSON-lines trace on the model")
+    rp.add_argument("trace")
+    model_args(rp, None)
+    rp.add_argument("--delivery", choices=DELIVERY_MODES)
+    rp.set_defaults(func=cmd_replay)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors already
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args))
+    except (UsageError, InvalidModel, MalformedTrace, ValueError) as exc:
+        sys.stderr.write(f"ordercheck: error: {exc}\n")
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
