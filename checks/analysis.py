@@ -25,6 +25,7 @@ is its state with the smallest BFS number, hence a shortest trace.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from .explore import StateGraph
+from .protocol import NETWORK_ACTOR, TIMER_ACTOR
 from .properties import (
     Always,
     AlwaysStep,
@@ -137,7 +139,7 @@ def analyse(graph: StateGraph, properties: Iterable[Property] = ()) -> Analysis:
         return ", ".join(f"{p} {s}" for p, s in zip(system.parties, key, strict=True))
 
     # -- deadlocks ---------------------------------------------------------------------------
-    deadlocks = [i for i in range(graph.expanded) if not final[i]
+    deadlocks = [i for i in range(graph.expanded) if not final[i] and graph.is_expanded(i)
                  and graph.off[i] == graph.off[i + 1]]
     dead_set = set(deadlocks)
     for key, members in _group(deadlocks, status_key):
@@ -177,12 +179,12 @@ def analyse(graph: StateGraph, properties: Iterable[Property] = ()) -> Analysis:
                        "gets stuck)",
                 state=members[0], path=graph.path_to(members[0]), count=len(members)))
 
-    # -- coverage: unreachable statuses and dead transitions -------------------------------------
+    # -- coverage: unreachable statuses and dead transitions (need the whole graph) ---------------
     seen_status: dict[str, set[str]] = {p: set() for p in system.parties}
     for i in range(n):
         for p, s in views[i].status.items():
             seen_status[p].add(s)
-    for chart in system.charts:
+    for chart in system.charts if graph.complete else ():
         declared = [v for v, s in chart.states.items() if s.kind == "atomic"]
         for value in sorted(set(declared) - seen_status[chart.party]):
             findings.append(Finding(
@@ -190,7 +192,7 @@ def analyse(graph: StateGraph, properties: Iterable[Property] = ()) -> Analysis:
                 severity="warning", title=f"unreachable status: {chart.party} {value}",
                 detail="no reachable joint state shows this status", state=None))
     fired = {system.labels[lab].transition for lab in graph.succ_label}
-    for gt, t in enumerate(system.transitions):
+    for gt, t in enumerate(system.transitions if graph.complete else ()):
         if gt not in fired:
             findings.append(Finding(
                 kind="dead-transition", property="every-transition-fires", severity="warning",
@@ -302,14 +304,14 @@ def _check_property(prop: Property, graph: StateGraph, views: Views, g: nx.DiGra
             if prop.holds(views[i]):
                 witnesses[prop.name] = graph.path_to(i)
                 return []
-        return [_no_witness(prop, graph, common)]
+        return [_no_witness(prop, graph, common)] if graph.complete else []
     if isinstance(prop, SometimesStep):
         hit = _first_step(graph, views, prop.holds)
         if hit is not None:
             i, label, j = hit
             witnesses[prop.name] = [*graph.path_to(i), (label, j)]
             return []
-        return [_no_witness(prop, graph, common)]
+        return [_no_witness(prop, graph, common)] if graph.complete else []
     if isinstance(prop, NeverAfter):
         return _never_after(prop, graph, views, common)
     if isinstance(prop, LeadsTo):
@@ -319,8 +321,6 @@ def _check_property(prop: Property, graph: StateGraph, views: Views, g: nx.DiGra
 
 def _no_witness(prop: Property, graph: StateGraph, common: dict) -> Finding:
     detail = prop.description + " — no reachable state or step shows it"
-    if not graph.complete:
-        detail += " (within the bounds explored)"
     return Finding(title=f"{prop.name}: no witness", detail=detail, state=None, **common)
 
 
@@ -356,32 +356,54 @@ def _never_after(prop: NeverAfter, graph: StateGraph, views: Views, common: dict
 
 def _leads_to(prop: LeadsTo, graph: StateGraph, views: Views, g: nx.DiGraph, common: dict
               ) -> list[Finding]:
+    """``trigger ~> response`` under strong fairness of the automatic steps only.
+
+    Automatic steps are those of ``Workflow.automatic_actors``, timers and message
+    deliveries; people may never act.  A fair run can therefore stop for ever in a state
+    where no automatic step is enabled, or cycle in a component that no automatic step
+    leaves (Emerson–Lei refinement).  Those are the traps; the property fails when a
+    reachable trigger state reaches a trap through non-response states.
+    """
     if not graph.complete:
         return []  # liveness needs the whole graph; the verdict is UNKNOWN anyway
+    system = graph.system
+    automatic_actors = {*system.workflow.automatic_actors, TIMER_ACTOR, NETWORK_ACTOR}
+    auto_label = [lab.actor in automatic_actors for lab in system.labels]
     n = graph.n_states
     waiting = [not prop.response(views[i]) for i in range(n)]
-    # bottom components (sinks included) containing no response state: the traps
-    trapped: set[int] = set()
-    for comp in nx.attracting_components(g):
-        if all(waiting[i] for i in comp):
-            trapped |= comp
-    if not trapped:
+    wait_nodes = [i for i in range(n) if waiting[i] and graph.is_expanded(i)]
+    sub = g.subgraph(wait_nodes)
+    traps = {i for i in wait_nodes
+             if not any(auto_label[lab] for lab, _ in graph.successors(i))}
+    work = [set(wait_nodes)]
+    while work:
+        region = work.pop()
+        for comp in nx.strongly_connected_components(sub.subgraph(region)):
+            if len(comp) == 1:
+                (only,) = comp
+                if not sub.has_edge(only, only):
+                    continue
+            leaving = {i for i in comp if any(auto_label[lab] and j not in comp
+                                              for lab, j in graph.successors(i))}
+            if not leaving:
+                traps |= comp
+            elif len(leaving) < len(comp):
+                work.append(comp - leaving)
+    if not traps:
         return []
-    # states that reach a trap through waiting states only
-    sub = g.subgraph([i for i in range(n) if waiting[i]])
-    doomed_wait = _reaches(sub, sorted(trapped))
+    can_trap = _reaches(sub, sorted(traps))
     for i in range(n):  # BFS order: the first is the shallowest
-        if waiting[i] and prop.trigger(views[i]) and i in doomed_wait:
+        if waiting[i] and prop.trigger(views[i]) and i in can_trap:
             path = graph.path_to(i)
-            tail = nx.shortest_path(sub, i, _nearest(sub, i, trapped))
+            tail = nx.shortest_path(sub, i, _nearest(sub, i, traps))
             loop_start = len(path) - 1
-            for a, b in zip(tail, tail[1:], strict=False):
+            for a, b in itertools.pairwise(tail):
                 path.append((g[a][b]["labels"][0], b))
             return [Finding(
                 title=f"{prop.name} violated",
-                detail=f"{prop.description} Under {prop.fairness}, this run can stay "
-                       f"waiting for ever.",
-                state=i, path=path, loop_start=loop_start, count=len(doomed_wait), **common)]
+                detail=f"{prop.description} Under {prop.fairness}, this run can wait for "
+                       f"ever from step {loop_start} on.",
+                state=i, path=path, loop_start=loop_start, count=len(can_trap), **common)]
     return []
 
 

@@ -166,11 +166,20 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_VIOLATED
 
 
+def cmd_diagrams(argv: list[str]) -> int:
+    """``ordercheck diagrams ...`` is handled by the diagrams package's own parser."""
+    from ordercheck.diagrams.cli import diagrams_main
+
+    return int(diagrams_main(argv))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ordercheck",
         description="Model checker for marketplace x seller order workflows.")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("diagrams", help="draw statecharts, the decline flow, the joint graph and "
+                                    "traces (see `ordercheck diagrams --help`)")
 
     def model_args(p: argparse.ArgumentParser, variant_default: str | None) -> None:
         p.add_argument("--variant", choices=VARIANTS, default=variant_default,
@@ -213,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["diagrams"]:
+        return cmd_diagrams(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

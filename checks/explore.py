@@ -39,6 +39,7 @@ class StateGraph:
     complete: bool
     bounds_hit: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cut: set[int] = field(default_factory=set)  # states left unexpanded by --max-depth
 
     @property
     def n_states(self) -> int:
@@ -67,7 +68,7 @@ class StateGraph:
         return path
 
     def is_expanded(self, i: int) -> bool:
-        return i < self.expanded
+        return i < self.expanded and i not in self.cut
 
 
 Progress = Callable[[int, int, float], None]
@@ -105,10 +106,12 @@ def explore(
     next_report = started + 1.0
     i = 0
     truncated = False
+    cut: set[int] = set()
     while i < len(states):
         if max_depth is not None and depth[i] >= max_depth:
             # do not expand; the frontier beyond the bound is unknown
             if any(True for _ in successors(states[i])):
+                cut.add(i)
                 if "max-depth" not in bounds:
                     bounds.append("max-depth")
             off.append(len(succ))
@@ -157,4 +160,5 @@ def explore(
         complete=not bounds,
         bounds_hit=bounds,
         seconds=time.perf_counter() - started,
+        cut=cut,
     )

@@ -19,11 +19,13 @@ kind               holds when                                           a failur
                    ``response`` state, under strong fairness            and on to the trap
 =================  ====================================================  ===================
 
-Fairness for ``LeadsTo`` (stated because liveness means nothing without it): a step that is
-enabled infinitely often is taken infinitely often.  On a finite graph every fair run ends
-in a bottom strongly connected component and visits all of it, so ``trigger ~> response``
-fails exactly when a reachable trigger state can reach, through non-response states only, a
-bottom component (or a state with no successor) containing no response state.
+Fairness for ``LeadsTo`` (stated because liveness means nothing without it): an *automatic*
+step (a workflow's ``automatic_actors``, a timer, a message delivery) that is enabled
+infinitely often is taken infinitely often; people (shopper, customer care, seller) may never
+act — which is exactly why VTEX has a 30-day timer.  So ``trigger ~> response`` fails when a
+reachable trigger state can reach, through non-response states only, a state where no
+automatic step is enabled (people may idle there for ever) or a cycle no automatic step
+leaves.
 """
 
 from __future__ import annotations
@@ -117,7 +119,8 @@ class NeverAfter(Property):
 class LeadsTo(Property):
     trigger: StatePredicate
     response: StatePredicate
-    fairness: str = field(default="strong fairness over all steps")
+    fairness: str = field(default="strong fairness of automatic steps (platform, timers, "
+                                   "message delivery); people may never act")
 
 
 KINDS = {

@@ -82,6 +82,15 @@ def catalogue() -> tuple[Property, ...]:
             description="A seller decline happens only with the marketplace in "
                         "waiting-for-seller-decision and the seller in cancellation-requested.",
             cite="DCL step 4 note; OCI deny endpoint 400", holds=_decline_from_right_status),
+        NeverAfter(
+            name="decline-restores-previous-status",
+            description="A seller who was handling when the request came back to handling "
+                        "after declining it, not to ready-for-handling.",
+            cite="DCL ('ready for handling or handling, depending on which was the status "
+                 "before the cancel request')",
+            after=lambda s: s.before.status[S] == "handling"
+            and s.after.status[S] == "cancellation-requested",
+            then=lambda s: s.event == "decline" and s.entered(S, "ready-for-handling")),
         LeadsTo(
             name="cancellation-request-answered",
             description="Every cancellation request is eventually answered: the marketplace "
