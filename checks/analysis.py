@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from .explore import StateGraph
-from .protocol import NETWORK_ACTOR, TIMER_ACTOR
 from .properties import (
     Always,
     AlwaysStep,
@@ -46,6 +45,7 @@ from .properties import (
     StepView,
     kind_of,
 )
+from .protocol import NETWORK_ACTOR, TIMER_ACTOR
 
 Path = list[tuple[int, int]]  # [(label id or -1, state number)], initial state first
 
@@ -146,7 +146,8 @@ def analyse(graph: StateGraph, properties: Iterable[Property] = ()) -> Analysis:
         findings.append(Finding(
             kind="deadlock", property="no-deadlock", severity="error",
             title=f"deadlock: {describe(key)}",
-            detail=_stuck_detail(views[members[0]]),
+            detail=_stuck_detail(views[members[0]],
+                                 system.waits_for(graph.states[members[0]])),
             state=members[0], path=graph.path_to(members[0]), count=len(members)))
 
     # -- livelocks and doomed states (only meaningful on a complete graph) --------------------
@@ -248,10 +249,18 @@ def _group(states: Iterable[int], key) -> list[tuple[tuple[str, ...], list[int]]
     return sorted(groups.items(), key=lambda kv: kv[1][0])
 
 
-def _stuck_detail(v: JointView) -> str:
+def _stuck_detail(v: JointView, waits: dict[str, list[str]] | None = None) -> str:
     flight = ", ".join(v.in_flight) if v.in_flight else "nothing"
     timers = ", ".join(v.timers) if v.timers else "none"
-    return f"in flight: {flight}; timers armed: {timers}"
+    text = f"in flight: {flight}; timers armed: {timers}"
+    for party, reasons in (waits or {}).items():
+        if v.final[party]:
+            continue
+        if reasons:
+            text += f"; {party} {v.status[party]} waits for: {', '.join(reasons)}"
+        else:
+            text += f"; {party} {v.status[party]} has no way out"
+    return text
 
 
 def _reaches(g: nx.DiGraph, targets: list[int]) -> set[int]:

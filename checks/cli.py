@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,16 +38,25 @@ def resolve_model(spec: str) -> Workflow:
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise UsageError(f"--model {spec!r}: expected 'module:attribute'")
+    if os.getcwd() not in sys.path:  # like pytest and uvicorn: user modules from the cwd
+        sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise UsageError(f"--model {spec!r}: cannot import {module_name!r} ({exc})") from exc
+    except Exception as exc:  # a malformed chart fails at class definition, on import
+        raise UsageError(f"--model {spec!r}: importing {module_name!r} failed: "
+                         f"{type(exc).__name__}: {exc}") from exc
     try:
         obj: Any = getattr(module, attr)
     except AttributeError:
         raise UsageError(f"--model {spec!r}: {module_name} has no attribute {attr!r}") from None
     if callable(obj) and not isinstance(obj, Workflow):
-        obj = obj()
+        try:
+            obj = obj()
+        except Exception as exc:
+            raise UsageError(f"--model {spec!r}: calling {attr}() failed: "
+                             f"{type(exc).__name__}: {exc}") from exc
     if not isinstance(obj, Workflow):
         raise UsageError(f"--model {spec!r}: expected a Workflow, got {type(obj).__name__}")
     return obj

@@ -50,7 +50,7 @@ def step(
     """Annotate transitions declared in a chart body; return them unchanged.
 
     ``transitions`` is what ``a.to(b) | c.to(d)`` returns.  Used as
-    ``cancel = step(handling.to(canceled), actor="seller", cite="HTC", sends="seller-cancellation")``
+    ``cancel = step(handling.to(canceled), actor="seller", cite="HTC", sends="cancellation")``
     the class attribute is still an ordinary python-statemachine event.  ``happy`` marks the
     normal-flow transitions (drawn solid; cancellation paths are drawn dashed, as in the docs).
     """

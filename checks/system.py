@@ -90,7 +90,8 @@ class JointSystem:
         if not self.parties:
             raise InvalidModel("Workflow.parties", "a workflow needs at least one party")
         self.party_index = {name: i for i, name in enumerate(self.parties)}
-        self.charts: list[CompiledChart] = [compile_chart(p.name, p.chart) for p in workflow.parties]
+        self.charts: list[CompiledChart] = [compile_chart(p.name, p.chart)
+                                            for p in workflow.parties]
         self._check_environment()
         # global transition ids
         self.transitions: list[TransitionInfo] = []
@@ -213,7 +214,8 @@ class JointSystem:
                 flight = frozenset(self.messages[i].name for ch in self._chan_list[chans_id]
                                    for i in ch)
             v = StatusView(
-                status={c.party: c.configs[i].leaf for c, i in zip(self.charts, configs, strict=True)},
+                status={c.party: c.configs[i].leaf
+                        for c, i in zip(self.charts, configs, strict=True)},
                 active={c.party: c.active[i] for c, i in zip(self.charts, configs, strict=True)},
                 in_flight=flight,
             )
@@ -254,6 +256,34 @@ class JointSystem:
             if timer is not None:
                 names.append(timer.name)
         return tuple(sorted(set(names)))
+
+    def waits_for(self, state: int) -> dict[str, list[str]]:
+        """Per party, what could still move it: messages it would handle (not in flight) and
+        transitions its guards block.  Empty list = the party has no way out at all.
+
+        This is the "blame" of a stuck state: who waits on what.
+        """
+        configs, _ = self.unpack(state)
+        view = self.state_view(state)
+        out: dict[str, list[str]] = {}
+        for p, (chart, cfg) in enumerate(zip(self.charts, configs, strict=True)):
+            reasons: list[str] = []
+            for event in chart.events:
+                cands = chart.moves.get((cfg, event), ())
+                if not cands:
+                    continue
+                if (p, event) in self._delivery_events:
+                    names = [m.name for m in self.messages
+                             if m.receiver == chart.party and m.event == event]
+                    reasons.extend(f"message {n}" for n in names)
+                    continue
+                if self._select(p, cfg, event, view) is None:
+                    guards = sorted({name for t, _, _ in cands
+                                     for name, _ in chart.transitions[t].guard})
+                    reasons.append(f"{event} (blocked by guard {', '.join(guards)})"
+                                   if guards else f"{event} (waits for a transient status)")
+            out[chart.party] = reasons
+        return out
 
     def timer_of(self, party: str, event: str) -> Timer | None:
         return self._timer_events.get((self.party_index[party], event))

@@ -3,10 +3,12 @@
 Every counterexample, witness, shrunk conformance failure or recorded log is a sequence of
 lines::
 
-    {"trace": 1, "model": "vtex-observed", "delivery": "fifo", "title": "...", "steps": 6}
-    {"n": 0, "kind": "start", "status": {"marketplace": "order-created", ...}, "in_flight": [], "timers": []}
-    {"n": 1, "kind": "fire", "actor": "platform", "party": "marketplace", "event": "complete_checkout",
-     "message": null, "ignored": false, "status": {...}, "in_flight": [...], "timers": [...]}
+    {"trace": 1, "model": "vtex-observed", "delivery": "fifo", "title": "..."}
+    {"n": 0, "kind": "start", "status": {"marketplace": "order-created", ...},
+     "in_flight": [], "timers": []}
+    {"n": 1, "kind": "fire", "actor": "platform", "party": "marketplace",
+     "event": "complete_checkout", "message": null, "ignored": false,
+     "status": {...}, "in_flight": [...], "timers": [...]}
     ...
 
 The header line is optional on input.  ``status``, ``in_flight`` and ``timers`` are

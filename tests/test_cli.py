@@ -7,9 +7,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from referencing import Registry, Resource
-
 from ordercheck.checks.cli import main
+from referencing import Registry, Resource
 
 ROOT = Path(__file__).parent.parent
 SCHEMAS = ROOT / "checks" / "schemas"

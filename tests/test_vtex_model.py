@@ -6,7 +6,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from ordercheck.checks.analysis import analyse
 from ordercheck.checks.explore import explore
 from ordercheck.checks.system import JointSystem
@@ -46,8 +45,10 @@ def test_state_space_is_pinned(variant, delivery):
 def test_documented_fifo_holds_every_property():
     _, analysis = check(documented())
     assert [(f.severity, f.title) for f in analysis.findings] == [
-        ("warning", "dead transition: marketplace: waiting-for-authorization --seller_canceled--> cancel"),
-        ("warning", "dead transition: seller: waiting-for-manual-authorization --cancel_requested--> cancel"),
+        ("warning", "dead transition: marketplace: waiting-for-authorization "
+                    "--seller_canceled--> cancel"),
+        ("warning", "dead transition: seller: waiting-for-manual-authorization "
+                    "--cancel_requested--> cancel"),
     ]
     assert sorted(analysis.witnesses) == ["can-be-canceled", "can-be-invoiced",
                                           "decline-reaches-marketplace"]
@@ -148,7 +149,7 @@ def test_ki_1004978_simulation_replays_into_the_deadlock():
     system = JointSystem(observed())
     result = replay(system, records)
     assert result.ok, result.reason
-    graph, analysis = check(observed())
+    graph, _analysis = check(observed())
     end = result.steps[-1]
     assert end.status == {"marketplace": "request-cancel",
                           "seller": "cancellation-request-denied-ffm"}
@@ -187,7 +188,7 @@ MUTANTS = {
 @pytest.mark.parametrize("switch", sorted(MUTANTS))
 def test_seeded_defect_is_caught(switch):
     mutant = build(replace(DOCUMENTED, **{switch: False}), name=f"mutant-{switch}")
-    graph, analysis = check(mutant)
+    _graph, analysis = check(mutant)
     errors = [(f.kind, f.property) for f in analysis.findings if f.severity == "error"]
     assert errors == MUTANTS[switch]
     for f in analysis.findings:
