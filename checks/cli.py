@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -176,6 +177,130 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_VIOLATED
 
 
+def cmd_conform(args: argparse.Namespace) -> int:
+    """Test an implementation: the transition tour, then Hypothesis; JSON report in --out."""
+    from .conformance.adapter import AdapterError, adapter_factory, create
+    from .conformance.session import ConformanceModel
+    from .conformance.stateful import run_stateful
+    from .conformance.tour import cases, commands_of, run_tour
+
+    spec = model_spec(args)
+    workflow = resolve_model(spec)
+    system = JointSystem(workflow, delivery=args.delivery, capacity=args.capacity)
+    graph = explore(system)
+    if not graph.complete:
+        raise UsageError(f"{spec}: the model's state space hit a bound; conformance needs "
+                         "all of it")
+    make = adapter_factory(args.adapter, timeout=args.timeout)
+    try:
+        probe = create(make)
+        automatic = frozenset(getattr(probe, "automatic", frozenset()))
+        getattr(probe, "close", lambda: None)()
+    except AdapterError as exc:
+        sys.stderr.write(f"ordercheck: adapter error: {exc}\n")
+        return EXIT_BAD_INPUT
+    model = ConformanceModel(graph, automatic)
+    header = {"model": workflow.name, "model_spec": spec, "delivery": args.delivery,
+              "adapter": args.adapter}
+    out = Path(args.out) if args.out else None
+    if out:
+        (out / "traces").mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {"model": workflow.name, "adapter": args.adapter,
+                              "automatic": sorted(automatic), "seed": args.seed}
+    lines = [f"ordercheck conform: {args.adapter} against {workflow.name} "
+             f"(delivery {args.delivery}; automatic actors: {', '.join(sorted(automatic)) or '-'})"]
+    failed = errored = False
+    covered: set[int] = set()
+    seen: set[tuple[str, str]] = set()
+
+    def save(name: str, text: str) -> str:
+        if not out:
+            return ""
+        path = out / "traces" / name
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    if not args.no_tour:
+        tour = run_tour(model, make, timeout=args.timeout, header=header)
+        covered |= tour.covered
+        seen |= tour.seen_status
+        n_cases = len(cases(graph))
+        lines.append(f"  tour: {tour.passed}/{n_cases} cases passed, {tour.steps} commands")
+        report["tour"] = {"cases": n_cases, "passed": tour.passed, "commands": tour.steps,
+                          "failures": [], "errors": []}
+        for k, (case, div) in enumerate(tour.failures, start=1):
+            failed = True
+            path = save(f"tour-{k:02d}.jsonl", div.session.trace(header))
+            lines.append(f"  FAIL tour case for {system.transitions[case.target].label}")
+            lines.append(f"       {div}")
+            if path:
+                lines.append(f"       trace: {path}")
+            report["tour"]["failures"].append({
+                "target": system.transitions[case.target].label, "reason": str(div),
+                "commands": [c.to_json() for c in commands_of(model, case)], "trace": path})
+        for case, exc, partial in tour.errors:
+            errored = True
+            path = save("tour-adapter-error.jsonl", partial)
+            lines.append(f"  ADAPTER ERROR {exc}" + (f" (partial trace: {path})" if path else ""))
+            report["tour"]["errors"].append({"reason": str(exc), "trace": path})
+    if not args.no_hypothesis and not errored:
+        outcome = run_stateful(model, make, budget=args.budget, steps=args.steps,
+                               seed=args.seed, timeout=args.timeout, header=header)
+        covered |= outcome.covered
+        seen |= outcome.seen_status
+        report["hypothesis"] = {"budget": args.budget, "commands": outcome.steps,
+                                "failure": None, "error": None, "trace": None}
+        if outcome.error is not None:
+            errored = True
+            path = save("hypothesis-adapter-error.jsonl", outcome.trace or "")
+            lines.append(f"  ADAPTER ERROR {outcome.error}")
+            report["hypothesis"].update(error=str(outcome.error), trace=path)
+        elif outcome.failure is not None:
+            failed = True
+            path = save("hypothesis.jsonl", outcome.trace or "")
+            n = len(outcome.failure.session.history)
+            lines.append(f"  FAIL hypothesis (shrunk to {n} commands): {outcome.failure}")
+            if path:
+                lines.append(f"       trace: {path}")
+            report["hypothesis"].update(failure=str(outcome.failure), trace=path,
+                                        shrunk_commands=n)
+        else:
+            lines.append(f"  hypothesis: {args.budget} examples, {outcome.steps} commands, "
+                         "no divergence")
+    fireable = {system.labels[lab].transition for lab in graph.succ_label} - {-1}
+    statuses = {(p, s) for i in range(graph.n_states)
+                for p, s in system.state_view(graph.states[i]).status.items()}
+    lines.append(f"  coverage: {len(covered & fireable)}/{len(fireable)} model transitions, "
+                 f"{len(seen & statuses)}/{len(statuses)} (party, status) pairs observed")
+    report["coverage"] = {
+        "transitions": sorted(system.transitions[t].label for t in covered & fireable),
+        "transitions_missed": sorted(system.transitions[t].label for t in fireable - covered),
+        "statuses_missed": sorted(f"{p}:{s}" for p, s in statuses - seen)}
+    verdict = "ERROR" if errored else ("NONCONFORMING" if failed else "CONFORMS")
+    report["verdict"] = verdict
+    lines.append(f"  verdict: {verdict}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    if out:
+        (out / "conformance.json").write_text(json.dumps(report, indent=2, sort_keys=True)
+                                              + "\n", encoding="utf-8")
+    return EXIT_BAD_INPUT if errored else (EXIT_VIOLATED if failed else EXIT_OK)
+
+
+def cmd_vectors(args: argparse.Namespace) -> int:
+    from .conformance.vectors import dumps, vectors
+
+    spec = model_spec(args)
+    workflow = resolve_model(spec)
+    graph = explore(JointSystem(workflow, delivery=args.delivery, capacity=args.capacity))
+    vecs = vectors(graph, workflow.name)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "vectors.jsonl").write_text(dumps(vecs), encoding="utf-8")
+    sys.stdout.write(f"{len(vecs)} vectors covering every fireable transition of "
+                     f"{workflow.name} written to {out / 'vectors.jsonl'}\n")
+    return EXIT_OK
+
+
 def cmd_diagrams(argv: list[str]) -> int:
     """``ordercheck diagrams ...`` is handled by the diagrams package's own parser."""
     from ordercheck.diagrams.cli import diagrams_main
@@ -222,6 +347,26 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--no-render", action="store_true",
                         help="write DOT/Mermaid text only, do not run graphviz")
     report.set_defaults(func=cmd_report)
+
+    conform = sub.add_parser("conform", help="test an implementation against the model")
+    model_args(conform, "documented")
+    conform.add_argument("--adapter", required=True,
+                         help="python:module:Class | 'process:CMD' | http://127.0.0.1:PORT")
+    conform.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
+    conform.add_argument("--budget", type=int, default=200, help="Hypothesis examples")
+    conform.add_argument("--steps", type=int, default=40, help="commands per example")
+    conform.add_argument("--seed", type=int, default=0)
+    conform.add_argument("--timeout", type=float, default=5.0, help="seconds per adapter call")
+    conform.add_argument("--out", help="write conformance.json and traces/ here")
+    conform.add_argument("--no-tour", action="store_true")
+    conform.add_argument("--no-hypothesis", action="store_true")
+    conform.set_defaults(func=cmd_conform)
+
+    vec = sub.add_parser("vectors", help="write language-neutral test vectors (JSON lines)")
+    model_args(vec, "documented")
+    vec.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
+    vec.add_argument("--out", required=True)
+    vec.set_defaults(func=cmd_vectors)
 
     rp = sub.add_parser("replay", help="re-run a JSON-lines trace on the model")
     rp.add_argument("trace")

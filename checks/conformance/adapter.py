@@ -1,0 +1,180 @@
+"""The interface of an implementation under test, and guarded calls into it.
+
+An implementation is driven by *commands*: the model's steps that someone outside can cause
+(a person's action, a timer firing, delivering the next message).  After each command it is
+asked for each party's status.  Steps of the actors it runs by itself (``automatic``, e.g.
+``{"platform"}`` when it advances transient statuses on its own) are never commanded; the
+checker allows for them when comparing.
+
+Every call goes through :class:`Guarded`, which turns a crash, a hang (per-call timeout) or a
+malformed answer into an :class:`AdapterError` naming the step — nothing hangs CI.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import queue
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Command:
+    """``fire`` party.event, or ``deliver`` the next ``message`` addressed to party."""
+
+    kind: str  # "fire" | "deliver"
+    party: str
+    name: str  # event for fire, message for deliver
+
+    def to_json(self) -> dict[str, str]:
+        key = "event" if self.kind == "fire" else "message"
+        return {"kind": self.kind, "party": self.party, key: self.name}
+
+    @staticmethod
+    def from_json(obj: dict[str, Any]) -> Command:
+        kind = obj.get("kind")
+        if kind not in ("fire", "deliver"):
+            raise ValueError(f"unknown command kind {kind!r}")
+        name = obj.get("event") if kind == "fire" else obj.get("message")
+        if not isinstance(obj.get("party"), str) or not isinstance(name, str):
+            raise ValueError("a command needs 'party' and 'event' (fire) or 'message' (deliver)")
+        return Command(kind, obj["party"], name)
+
+    def __str__(self) -> str:
+        if self.kind == "fire":
+            return f"{self.party}.{self.name}"
+        return f"deliver {self.name} -> {self.party}"
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """What an implementation under test offers.
+
+    ``automatic``: actors whose steps the implementation takes by itself.
+    ``reset()``: start a fresh order.  ``send(cmd)``: True when the implementation accepted
+    the command, False when it refused it (as VTEX answers 400/409).  ``status()``: party ->
+    status id for the parties it can observe (partial observation is fine).
+    """
+
+    automatic: frozenset[str]
+
+    def reset(self) -> None: ...
+
+    def send(self, command: Command) -> bool: ...
+
+    def status(self) -> dict[str, str]: ...
+
+    def close(self) -> None: ...
+
+
+class AdapterError(Exception):
+    """The implementation crashed, hung or answered garbage; not a conformance verdict."""
+
+
+def load_object(spec: str) -> Any:
+    """``module:attr`` with the current directory importable (as pytest does)."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"{spec!r}: expected 'module:attribute'")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise ValueError(f"{spec!r}: cannot import {module_name!r} "
+                         f"({type(exc).__name__}: {exc})") from exc
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise ValueError(f"{spec!r}: {module_name} has no attribute {attr!r}") from None
+
+
+def adapter_factory(spec: str, timeout: float = 5.0) -> Callable[[], Adapter]:
+    """A zero-argument factory for ``python:module:Class``, ``process:CMD`` or an http URL."""
+    if spec.startswith("python:"):
+        cls = load_object(spec[len("python:"):])
+        return lambda: cls()
+    if spec.startswith("process:"):
+        from .process import ProcessAdapter
+
+        command = spec[len("process:"):]
+        return lambda: ProcessAdapter(command, timeout=timeout)
+    if spec.startswith(("http://", "https://")):
+        from .http import HttpAdapter
+
+        return lambda: HttpAdapter(spec, timeout=timeout)
+    raise ValueError(f"--adapter {spec!r}: expected python:module:Class, 'process:CMD' "
+                     "or http://host:port")
+
+
+def create(make_adapter: Callable[[], Adapter]) -> Adapter:
+    """Call the factory, turning any failure into an :class:`AdapterError`."""
+    try:
+        return make_adapter()
+    except AdapterError:
+        raise
+    except Exception as exc:
+        raise AdapterError(f"creating the adapter failed: {type(exc).__name__}: {exc}") from exc
+
+
+class Guarded:
+    """Calls into an adapter with a per-call timeout and answer validation."""
+
+    def __init__(self, adapter: Adapter, parties: list[str], timeout: float = 5.0) -> None:
+        self.adapter = adapter
+        self.parties = parties
+        self.timeout = timeout
+        automatic = getattr(adapter, "automatic", frozenset())
+        self.automatic = frozenset(automatic)
+
+    def _call(self, where: str, fn: Callable[[], Any]) -> Any:
+        box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+
+        def target() -> None:
+            try:
+                box.put((True, fn()))
+            except BaseException as exc:  # reported, never swallowed
+                box.put((False, exc))
+
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        try:
+            ok, value = box.get(timeout=self.timeout)
+        except queue.Empty:
+            raise AdapterError(f"{where}: no answer within {self.timeout:g}s "
+                               "(the adapter hangs)") from None
+        if not ok:
+            raise AdapterError(f"{where}: the adapter raised "
+                               f"{type(value).__name__}: {value}") from value
+        return value
+
+    def reset(self, where: str) -> None:
+        self._call(f"{where} reset()", self.adapter.reset)
+
+    def send(self, where: str, command: Command) -> bool:
+        answer = self._call(f"{where} send({command})", lambda: self.adapter.send(command))
+        if not isinstance(answer, bool):
+            raise AdapterError(f"{where} send({command}): expected True/False, got {answer!r}")
+        return answer
+
+    def status(self, where: str) -> dict[str, str]:
+        answer = self._call(f"{where} status()", self.adapter.status)
+        if not isinstance(answer, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in answer.items()):
+            raise AdapterError(f"{where} status(): expected {{party: status}}, got {answer!r}")
+        unknown = sorted(set(answer) - set(self.parties))
+        if unknown:
+            raise AdapterError(f"{where} status(): unknown parties {unknown}")
+        return answer
+
+    def close(self) -> None:
+        close = getattr(self.adapter, "close", None)
+        if close is not None:
+            try:
+                self._call("close()", close)
+            except AdapterError:
+                pass  # closing is best effort; the run's verdict is already known

@@ -1,0 +1,158 @@
+"""Hypothesis stateful testing generated from the model.
+
+The generated ``RuleBasedStateMachine`` has two rules: ``step`` sends a command some model
+state consistent with the run allows (the model's enabledness is the precondition), and
+``must_reject`` sends one no such state allows, which the implementation must refuse.
+After every command the session checks the implementation's statuses against the model
+(the model's properties hold on every model state by construction, so consistency with a
+model state is the invariant).  ``hypothesis.target`` steers runs toward transitions not yet
+covered: the score is minus the BFS distance from the current states to the nearest one.
+Failures shrink to short command sequences; the shrunk run is written as a JSON-lines trace.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import hypothesis.core as hypothesis_core
+from hypothesis import HealthCheck, Phase, settings, target
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+
+from .adapter import Adapter, AdapterError, Command, Guarded, create
+from .session import ConformanceModel, Divergence, Session
+
+
+@dataclass(slots=True)
+class StatefulOutcome:
+    failure: Divergence | None
+    trace: str | None
+    steps: int
+    error: AdapterError | None = None  # the implementation crashed/hung: not a verdict
+    covered: set[int] = field(default_factory=set)
+    seen_status: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _toward_uncovered(model: ConformanceModel, belief: list[int], covered: set[int]
+                      ) -> tuple[int, Command | None]:
+    """BFS distance from the belief to the nearest transition not yet covered, and the first
+    command on that shortest path (None when the path starts with automatic steps only)."""
+    graph = model.graph
+    labels = model.system.labels
+    start = sorted(belief)
+    first: dict[int, Command | None] = {s: None for s in start}
+    seen = set(start)
+    queue = deque((s, 0) for s in start)
+    while queue:
+        s, d = queue.popleft()
+        for label, j in graph.successors(s):
+            cmd = first[s] if first[s] is not None else model.label_command[label]
+            t = labels[label].transition
+            if t >= 0 and t not in covered:
+                return d, cmd
+            if j not in seen:
+                seen.add(j)
+                first[j] = cmd
+                queue.append((j, d + 1))
+    return 0, None  # everything reachable is covered
+
+
+def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
+                timeout: float, outcome: StatefulOutcome, header: dict[str, Any]
+                ) -> type[RuleBasedStateMachine]:
+    parties = model.system.parties
+
+    class ModelConformance(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            if outcome.error is not None:
+                # a broken adapter: fail fast so shrinking does not wait on it again
+                raise outcome.error
+            self.session = Session(model, Guarded(create(make_adapter), parties, timeout))
+            self.best = float("-inf")
+            self._run(self.session.start)
+
+        def _run(self, fn: Callable[[], Any]) -> Any:
+            try:
+                return fn()
+            except Divergence as div:
+                outcome.failure = div
+                outcome.trace = div.session.trace(header)
+                raise
+            except AdapterError as exc:
+                if outcome.error is None:
+                    outcome.error = exc
+                    outcome.trace = self.session.trace(header)
+                raise
+            finally:
+                outcome.covered |= self.session.covered
+                outcome.seen_status |= self.session.seen_status
+
+        @precondition(lambda self: bool(self.session.enabled()))
+        @rule(data=st.data())
+        def step(self, data: st.DataObject) -> None:
+            enabled = self.session.enabled()
+            # Steering: half the time take the model checker's shortest way to a transition
+            # this run has not exercised yet; otherwise any enabled command.  Only the run's
+            # own history may decide draws (Hypothesis replays choices to shrink).
+            steer = data.draw(st.booleans(), label="steer")
+            _, hint = _toward_uncovered(model, list(self.session.belief), self.session.covered)
+            if steer and hint in enabled:
+                command = hint
+            else:
+                command = data.draw(st.sampled_from(enabled), label="command")
+            self._run(lambda: self.session.apply(command))
+            outcome.steps += 1
+            distance, _ = _toward_uncovered(model, list(self.session.belief), outcome.covered)
+            self.best = max(self.best, -float(distance))
+
+        @rule(data=st.data())
+        def must_reject(self, data: st.DataObject) -> None:
+            forbidden = self.session.forbidden()
+            if not forbidden:
+                return
+            command = data.draw(st.sampled_from(forbidden), label="forbidden")
+            self._run(lambda: self.session.apply(command, must_reject=True))
+            outcome.steps += 1
+
+        def teardown(self) -> None:
+            if self.best > float("-inf"):
+                target(self.best, label="closest-to-uncovered")  # once per run, as required
+            self.session.close()
+
+    return ModelConformance
+
+
+def run_stateful(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
+                 budget: int = 200, steps: int = 40, seed: int = 0, timeout: float = 5.0,
+                 header: dict[str, Any] | None = None) -> StatefulOutcome:
+    """Run ``budget`` examples of up to ``steps`` commands; deterministic for a given seed."""
+    outcome = StatefulOutcome(failure=None, trace=None, steps=0)
+    machine = machine_for(model, make_adapter, timeout=timeout, outcome=outcome,
+                          header=header or {})
+    config = settings(
+        max_examples=budget, stateful_step_count=steps, deadline=None, database=None,
+        derandomize=False, print_blob=False, report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.generate, Phase.target, Phase.shrink),
+    )
+    # The seed is forced the way pytest's --hypothesis-seed does it, so runs are repeatable
+    # and a different --seed explores differently.
+    saved = hypothesis_core.global_force_seed
+    hypothesis_core.global_force_seed = seed
+    try:
+        run_state_machine_as_test(machine, settings=config)
+    except (Divergence, AdapterError):
+        pass  # recorded in outcome by the machine (the last one is the shrunk run)
+    finally:
+        hypothesis_core.global_force_seed = saved
+    return outcome
+
+
+def write_trace(outcome: StatefulOutcome, path: Path) -> None:
+    if outcome.trace is not None:
+        path.write_text(outcome.trace, encoding="utf-8")

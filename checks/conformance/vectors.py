@@ -1,0 +1,55 @@
+"""Language-neutral conformance vectors: JSON lines, one vector a line.
+
+Each vector is a command sequence from a fresh order, with the statuses expected after each
+step and the commands that must be *rejected* at that step (VTEX answers such calls with
+400/409).  Vectors are the tour's cases (deduplicated by transition coverage) for an
+implementation that exposes every step as a command (no automatic actors), so every
+expectation is exact.  Schema: ``checks/schemas/vector.schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..explore import StateGraph
+from .adapter import Command
+from .session import ConformanceModel
+from .tour import cases
+
+
+def vectors(graph: StateGraph, model_name: str) -> list[dict[str, Any]]:
+    model = ConformanceModel(graph, frozenset())
+    system = graph.system
+    out = []
+    for k, case in enumerate(cases(graph), start=1):
+        steps = []
+        prev = case.path[0][1]
+        for label, state in case.path[1:]:
+            command = model.label_command[label]
+            assert command is not None
+            allowed = set(model.commands(prev))
+            steps.append({
+                "command": command.to_json(),
+                "must_reject": [c.to_json() for c in model.alphabet if c not in allowed],
+                "expect": model.status(state),
+                "in_flight": list(system.in_flight(graph.states[state])),
+            })
+            prev = state
+        out.append({
+            "id": f"v{k:03d}",
+            "model": model_name,
+            "covers": sorted(system.transitions[t].label for t in case.covers),
+            "target": system.transitions[case.target].label,
+            "initial": model.status(0),
+            "steps": steps,
+        })
+    return out
+
+
+def dumps(vecs: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(v, sort_keys=True) + "\n" for v in vecs)
+
+
+def as_commands(vector: dict[str, Any]) -> list[Command]:
+    return [Command.from_json(step["command"]) for step in vector["steps"]]
