@@ -238,7 +238,7 @@ def cmd_conform(args: argparse.Namespace) -> int:
             report["tour"]["failures"].append({
                 "target": system.transitions[case.target].label, "reason": str(div),
                 "commands": [c.to_json() for c in commands_of(model, case)], "trace": path})
-        for case, exc, partial in tour.errors:
+        for _case, exc, partial in tour.errors:
             errored = True
             path = save("tour-adapter-error.jsonl", partial)
             lines.append(f"  ADAPTER ERROR {exc}" + (f" (partial trace: {path})" if path else ""))

@@ -12,6 +12,7 @@ malformed answer into an :class:`AdapterError` naming the step — nothing hangs
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import queue
@@ -130,21 +131,28 @@ class Guarded:
         self.timeout = timeout
         automatic = getattr(adapter, "automatic", frozenset())
         self.automatic = frozenset(automatic)
+        # One worker thread per adapter runs every call, so a hang can be timed out.
+        self._tasks: queue.Queue[Callable[[], Any]] = queue.Queue()
+        self._results: queue.Queue[tuple[bool, Any]] = queue.Queue()
+        self._hung: str | None = None
+        threading.Thread(target=self._work, daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            fn = self._tasks.get()
+            try:
+                self._results.put((True, fn()))
+            except BaseException as exc:  # reported by _call, never swallowed
+                self._results.put((False, exc))
 
     def _call(self, where: str, fn: Callable[[], Any]) -> Any:
-        box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
-
-        def target() -> None:
-            try:
-                box.put((True, fn()))
-            except BaseException as exc:  # reported, never swallowed
-                box.put((False, exc))
-
-        thread = threading.Thread(target=target, daemon=True)
-        thread.start()
+        if self._hung is not None:
+            raise AdapterError(f"{where}: not called, the adapter hung earlier ({self._hung})")
+        self._tasks.put(fn)
         try:
-            ok, value = box.get(timeout=self.timeout)
+            ok, value = self._results.get(timeout=self.timeout)
         except queue.Empty:
+            self._hung = where
             raise AdapterError(f"{where}: no answer within {self.timeout:g}s "
                                "(the adapter hangs)") from None
         if not ok:
@@ -174,7 +182,6 @@ class Guarded:
     def close(self) -> None:
         close = getattr(self.adapter, "close", None)
         if close is not None:
-            try:
+            # closing is best effort; the run's verdict is already known
+            with contextlib.suppress(AdapterError):
                 self._call("close()", close)
-            except AdapterError:
-                pass  # closing is best effort; the run's verdict is already known

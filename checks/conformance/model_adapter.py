@@ -11,9 +11,10 @@ from .adapter import Command
 class ModelAdapter:
     """Runs the model's own semantics; ``automatic`` actors advance on their own."""
 
-    def __init__(self, workflow: Workflow, automatic: frozenset[str] = frozenset(),
+    def __init__(self, workflow: Workflow | JointSystem, automatic: frozenset[str] = frozenset(),
                  delivery: str = "fifo") -> None:
-        self.system = JointSystem(workflow, delivery=delivery)
+        self.system = (workflow if isinstance(workflow, JointSystem)
+                       else JointSystem(workflow, delivery=delivery))
         self.automatic = automatic
         self.state = self.system.initial
 

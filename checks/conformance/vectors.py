@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from ..explore import StateGraph
-from .adapter import Command
+from .adapter import Adapter, Command
 from .session import ConformanceModel
 from .tour import cases
 
@@ -53,3 +53,21 @@ def dumps(vecs: list[dict[str, Any]]) -> str:
 
 def as_commands(vector: dict[str, Any]) -> list[Command]:
     return [Command.from_json(step["command"]) for step in vector["steps"]]
+
+
+def run_vector(adapter: Adapter, vector: dict[str, Any]) -> str | None:
+    """The Python reference runner: None when ``adapter`` passes ``vector``, else why not."""
+    adapter.reset()
+    if adapter.status() != vector["initial"]:
+        return f"{vector['id']} initial: got {adapter.status()}, expected {vector['initial']}"
+    for n, step in enumerate(vector["steps"], start=1):
+        for bad in step["must_reject"]:
+            if adapter.send(Command.from_json(bad)):
+                return f"{vector['id']} step {n}: accepted forbidden {Command.from_json(bad)}"
+        command = Command.from_json(step["command"])
+        if not adapter.send(command):
+            return f"{vector['id']} step {n}: refused {command}"
+        if adapter.status() != step["expect"]:
+            return (f"{vector['id']} step {n} ({command}): got {adapter.status()}, "
+                    f"expected {step['expect']}")
+    return None
