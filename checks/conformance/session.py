@@ -43,6 +43,12 @@ class ConformanceModel:
                       for lab in self.system.labels]
         self._by_state: dict[int, dict[Command, list[tuple[int, int]]]] = {}
         self.alphabet: list[Command] = sorted({c for c in self.label_command if c is not None})
+        # (party, status) -> commands of that party enabled in some state showing that status
+        self.plausible: dict[tuple[str, str], set[Command]] = {}
+        for i in range(graph.n_states):
+            status = self.status(i)
+            for cmd in self.commands(i):
+                self.plausible.setdefault((cmd.party, status[cmd.party]), set()).add(cmd)
 
     def commands(self, state: int) -> dict[Command, list[tuple[int, int]]]:
         """Commands enabled in explored state number ``state``: -> [(label, target)]."""
@@ -120,6 +126,16 @@ class Session:
         """Commands no belief state allows: the implementation must refuse them."""
         allowed = set(self.enabled())
         return [c for c in self.model.alphabet if c not in allowed]
+
+    def plausible_forbidden(self) -> list[Command]:
+        """Forbidden commands the acting party could give in its current status in some other
+        joint state: the mistakes an implementation is likely to make (a decline while the
+        other side is not waiting, an invoice racing a request)."""
+        near: set[Command] = set()
+        for s in self.belief:
+            for party, status in self.model.status(s).items():
+                near |= self.model.plausible.get((party, status), set())
+        return [c for c in self.forbidden() if c in near]
 
     def apply(self, command: Command, *, must_reject: bool = False) -> bool:
         self._before = dict(self.belief)  # the trace of a failure ends before this command

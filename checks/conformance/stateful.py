@@ -61,10 +61,30 @@ def _toward_uncovered(model: ConformanceModel, belief: list[int], covered: set[i
     return 0, None  # everything reachable is covered
 
 
+def _toward(model: ConformanceModel, belief: list[int], goal: int) -> Command | None:
+    """First command on a shortest path from the belief to a step firing transition ``goal``."""
+    graph = model.graph
+    labels = model.system.labels
+    start = sorted(belief)
+    first: dict[int, Command | None] = {s: None for s in start}
+    queue = deque(start)
+    while queue:
+        s = queue.popleft()
+        for label, j in graph.successors(s):
+            cmd = first[s] if first[s] is not None else model.label_command[label]
+            if labels[label].transition == goal:
+                return cmd
+            if j not in first:
+                first[j] = cmd
+                queue.append(j)
+    return None
+
+
 def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
                 timeout: float, outcome: StatefulOutcome, header: dict[str, Any]
                 ) -> type[RuleBasedStateMachine]:
     parties = model.system.parties
+    goals = sorted({model.system.labels[lab].transition for lab in model.graph.succ_label} - {-1})
 
     class ModelConformance(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -74,6 +94,7 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
                 raise outcome.error
             self.session = Session(model, Guarded(create(make_adapter), parties, timeout))
             self.best = float("-inf")
+            self.goal: int | None = None
             self._run(self.session.start)
 
         def _run(self, fn: Callable[[], Any]) -> Any:
@@ -96,12 +117,15 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
         @rule(data=st.data())
         def step(self, data: st.DataObject) -> None:
             enabled = self.session.enabled()
-            # Steering: half the time take the model checker's shortest way to a transition
-            # this run has not exercised yet; otherwise any enabled command.  Only the run's
-            # own history may decide draws (Hypothesis replays choices to shrink).
-            steer = data.draw(st.booleans(), label="steer")
-            _, hint = _toward_uncovered(model, list(self.session.belief), self.session.covered)
-            if steer and hint in enabled:
+            # Steering: each run draws a goal transition and, most of the time, takes the
+            # model checker's shortest way to it; otherwise any enabled command.  Goals are
+            # drawn, not taken from global coverage, because Hypothesis replays choices to
+            # shrink: only the run's own draws may decide what happens.
+            if self.goal is None or self.goal in self.session.covered:
+                self.goal = data.draw(st.sampled_from(goals), label="goal")
+            steer = data.draw(st.integers(0, 3), label="steer") > 0
+            hint = _toward(model, list(self.session.belief), self.goal) if steer else None
+            if hint in enabled:
                 command = hint
             else:
                 command = data.draw(st.sampled_from(enabled), label="command")
@@ -112,7 +136,10 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
 
         @rule(data=st.data())
         def must_reject(self, data: st.DataObject) -> None:
-            forbidden = self.session.forbidden()
+            # mostly the plausible mistakes; sometimes anything forbidden
+            plausible = data.draw(st.integers(0, 3), label="plausible") > 0
+            forbidden = (self.session.plausible_forbidden() if plausible else []) \
+                or self.session.forbidden()
             if not forbidden:
                 return
             command = data.draw(st.sampled_from(forbidden), label="forbidden")

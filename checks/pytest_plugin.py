@@ -1,0 +1,269 @@
+"""pytest plugin (entry point ``pytest11``): model properties and conformance suites as tests.
+
+In any test module::
+
+    from ordercheck.checks.pytest_plugin import check_model, conformance
+
+    test_vtex = check_model("ordercheck.model.vtex:documented")          # one item a property
+    test_my_oms = conformance("ordercheck.model.vtex:documented",
+                              adapter="python:my_oms.adapter:MyOMS")     # tour + Hypothesis
+
+Each property (the model's own, the built-in ``no-deadlock``, ``no-livelock``,
+``can-always-finish``, and those given with ``properties=``) becomes its own item
+``test_vtex[<property>]`` carrying the markers ``ordercheck`` and ``ordercheck_<kind>``, so
+``-k`` and ``-m`` select them.  A failure shows the shortest counterexample as numbered steps
+and the path of its JSON-lines trace.  Exploration is cached for the session: ten items of
+one model explore it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import report as rep
+from .analysis import Finding, analyse
+from .explore import explore
+from .properties import Property, kind_of
+from .protocol import Workflow
+from .system import JointSystem
+from .trace import write
+
+BUILTIN = {
+    "no-deadlock": "deadlock",
+    "no-livelock": "livelock",
+    "can-always-finish": "doomed",
+}
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """Marker object: a module attribute of this type is collected as a property suite."""
+
+    spec: str | Workflow
+    delivery: str = "fifo"
+    capacity: int = 4
+    properties: tuple[Property, ...] = ()
+    builtin: tuple[str, ...] = tuple(BUILTIN)
+
+
+def check_model(spec: str | Workflow, *, delivery: str = "fifo", capacity: int = 4,
+                properties: Iterable[Property] = (),
+                builtin: Iterable[str] = tuple(BUILTIN)) -> ModelCheck:
+    """Declare a model whose properties pytest should check, one test item each."""
+    return ModelCheck(spec, delivery, capacity, tuple(properties), tuple(builtin))
+
+
+@dataclass(frozen=True)
+class Conformance:
+    """Marker object: a module attribute of this type is collected as a conformance suite."""
+
+    spec: str | Workflow
+    adapter: str | Callable[[], Any]
+    delivery: str = "fifo"
+    budget: int = 100
+    steps: int = 40
+    seed: int = 0
+    timeout: float = 5.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def conformance(spec: str | Workflow, *, adapter: str | Callable[[], Any],
+                delivery: str = "fifo", budget: int = 100, steps: int = 40, seed: int = 0,
+                timeout: float = 5.0) -> Conformance:
+    """Declare an implementation to test: one item per tour case, plus one Hypothesis item."""
+    return Conformance(spec, adapter, delivery, budget, steps, seed, timeout)
+
+
+# -- session cache -------------------------------------------------------------------------------
+_CACHE: dict[tuple[Any, ...], rep.CheckResult] = {}
+
+
+def _workflow(spec: str | Workflow) -> Workflow:
+    if isinstance(spec, Workflow):
+        return spec
+    from .cli import resolve_model
+
+    return resolve_model(spec)
+
+
+def _result(check: ModelCheck) -> rep.CheckResult:
+    key = (id(check.spec) if isinstance(check.spec, Workflow) else check.spec, check.delivery,
+           check.capacity, tuple(p.name for p in check.properties))
+    hit = _CACHE.get(key)
+    if hit is None:
+        workflow = _workflow(check.spec)
+        graph = explore(JointSystem(workflow, delivery=check.delivery, capacity=check.capacity))
+        props = (*workflow.properties, *check.properties)
+        hit = rep.CheckResult(model=workflow.name, delivery=check.delivery, graph=graph,
+                              analysis=analyse(graph, props))
+        _CACHE[key] = hit
+    return hit
+
+
+# -- collection ----------------------------------------------------------------------------------
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "ordercheck: an ordercheck model property or "
+                                       "conformance item")
+    for kind in ("invariant", "action", "history", "liveness", "witness", "deadlock",
+                 "livelock", "doomed", "conformance"):
+        config.addinivalue_line("markers", f"ordercheck_{kind}: ordercheck {kind} items")
+
+
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object
+                              ) -> pytest.Collector | None:
+    if isinstance(obj, ModelCheck):
+        return ModelCheckCollector.from_parent(collector, name=name, check=obj)
+    if isinstance(obj, Conformance):
+        return ConformanceCollector.from_parent(collector, name=name, suite=obj)
+    return None
+
+
+class ModelCheckCollector(pytest.Collector):
+    def __init__(self, *, check: ModelCheck, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.check = check
+
+    def collect(self) -> Iterator[pytest.Item]:
+        workflow = _workflow(self.check.spec)
+        for builtin in self.check.builtin:
+            yield PropertyItem.from_parent(self, name=f"{self.name}[{builtin}]",
+                                           check=self.check, prop=builtin,
+                                           kind=BUILTIN[builtin])
+        for prop in (*workflow.properties, *self.check.properties):
+            yield PropertyItem.from_parent(self, name=f"{self.name}[{prop.name}]",
+                                           check=self.check, prop=prop.name,
+                                           kind=kind_of(prop))
+
+
+class PropertyFailed(AssertionError):
+    pass
+
+
+class PropertyItem(pytest.Item):
+    def __init__(self, *, check: ModelCheck, prop: str, kind: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.check = check
+        self.prop = prop
+        self.kind = kind
+        self.add_marker("ordercheck")
+        self.add_marker(f"ordercheck_{kind}")
+
+    def runtest(self) -> None:
+        result = _result(self.check)
+        failing = [f for f in result.analysis.findings
+                   if f.property == self.prop and f.severity == "error"]
+        if failing:  # a counterexample is real even when a bound was hit
+            raise PropertyFailed(self._explain(result, failing))
+        if not result.graph.complete:
+            pytest.skip(f"UNKNOWN: exploration hit a bound ({', '.join(result.graph.bounds_hit)})")
+
+    def _explain(self, result: rep.CheckResult, failing: list[Finding]) -> str:
+        parts = []
+        trace_dir = Path(str(self.config.rootpath)) / ".ordercheck" / "traces"
+        for k, f in enumerate(failing, start=1):
+            parts.append(f"{f.title}" + (f" (x{f.count} states)" if f.count > 1 else ""))
+            parts.append(f"    {f.detail}")
+            if f.path:
+                steps = result.trace(f)
+                parts.append(rep.trace_table(steps, result.graph.system.parties))
+                trace_dir.mkdir(parents=True, exist_ok=True)
+                safe = self.name.replace("/", "_").replace("[", "-").replace("]", "")
+                path = trace_dir / f"{safe}-{k}.jsonl"
+                spec = self.check.spec if isinstance(self.check.spec, str) else ""
+                write(path, steps, header={"model": result.model, "model_spec": spec,
+                                           "delivery": result.delivery, "title": f.title})
+                parts.append(f"    trace: {path}")
+        return "\n".join(parts)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, PropertyFailed):
+            return f"ordercheck property {self.prop!r} ({self.kind}) violated:\n{excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"ordercheck {self.kind}: {self.prop}"
+
+
+class ConformanceCollector(pytest.Collector):
+    def __init__(self, *, suite: Conformance, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.suite = suite
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from .conformance.tour import cases
+
+        workflow = _workflow(self.suite.spec)
+        graph = explore(JointSystem(workflow, delivery=self.suite.delivery))
+        for case in cases(graph):
+            label = graph.system.transitions[case.target].label
+            yield ConformanceItem.from_parent(self, name=f"{self.name}[tour: {label}]",
+                                              suite=self.suite, case=case.target)
+        yield ConformanceItem.from_parent(self, name=f"{self.name}[hypothesis]",
+                                          suite=self.suite, case=None)
+
+
+class ConformanceItem(pytest.Item):
+    def __init__(self, *, suite: Conformance, case: int | None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.suite = suite
+        self.case = case
+        self.add_marker("ordercheck")
+        self.add_marker("ordercheck_conformance")
+
+    def runtest(self) -> None:
+        from .conformance.adapter import Guarded, adapter_factory, create
+        from .conformance.session import ConformanceModel, Session
+        from .conformance.stateful import run_stateful
+        from .conformance.tour import cases, commands_of
+
+        suite = self.suite
+        make = (adapter_factory(suite.adapter, timeout=suite.timeout)
+                if isinstance(suite.adapter, str) else suite.adapter)
+        workflow = _workflow(suite.spec)
+        graph = explore(JointSystem(workflow, delivery=suite.delivery))
+        probe = create(make)
+        model = ConformanceModel(graph, frozenset(getattr(probe, "automatic", frozenset())))
+        probe.close()
+        header = {"model": workflow.name, "delivery": suite.delivery,
+                  "model_spec": suite.spec if isinstance(suite.spec, str) else ""}
+        trace_dir = Path(str(self.config.rootpath)) / ".ordercheck" / "traces"
+        if self.case is None:
+            outcome = run_stateful(model, make, budget=suite.budget, steps=suite.steps,
+                                   seed=suite.seed, timeout=suite.timeout, header=header)
+            problem = outcome.error or outcome.failure
+            if problem is not None:
+                trace_dir.mkdir(parents=True, exist_ok=True)
+                path = trace_dir / f"{self.parent.name}-hypothesis.jsonl"
+                path.write_text(outcome.trace or "", encoding="utf-8")
+                raise PropertyFailed(f"{problem}\n    trace: {path}")
+            return
+        case = next(c for c in cases(graph) if c.target == self.case)
+        session = Session(model, Guarded(create(make), graph.system.parties, suite.timeout))
+        try:
+            session.start()
+            for command in commands_of(model, case):
+                for bad in session.forbidden():
+                    session.apply(bad, must_reject=True)
+                session.apply(command)
+        except AssertionError as exc:
+            trace_dir.mkdir(parents=True, exist_ok=True)
+            path = trace_dir / f"{self.parent.name}-tour-{self.case}.jsonl"
+            path.write_text(session.trace(header), encoding="utf-8")
+            raise PropertyFailed(f"{exc}\n    trace: {path}") from None
+        finally:
+            session.close()
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, PropertyFailed):
+            return f"ordercheck conformance: {excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"ordercheck conformance: {self.name}"

@@ -1,0 +1,111 @@
+"""The pytest plugin: properties as items, readable counterexamples, JUnit XML, selection."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+MUTANT = '''
+from dataclasses import replace
+from ordercheck.model.vtex import build
+from ordercheck.model.vtex.options import DOCUMENTED
+
+def workflow():
+    """A copy of the VTEX model with one seeded regression: a decline forgets handling."""
+    return build(replace(DOCUMENTED, decline_restores_previous_status=False),
+                 name="vtex-regressed")
+'''
+
+TESTS = '''
+from ordercheck.checks.pytest_plugin import check_model
+
+test_documented = check_model("ordercheck.model.vtex:documented")
+test_regressed = check_model("mymodel:workflow")
+'''
+
+PROPERTIES = [
+    "no-deadlock", "no-livelock", "can-always-finish", "final-statuses-absorbing",
+    "agree-at-quiescence", "no-invoice-after-accepted-cancellation",
+    "no-marketplace-invoiced-during-seller-cancellation",
+    "decline-only-when-both-await-decision", "decline-restores-previous-status",
+    "cancellation-request-answered", "can-be-invoiced", "can-be-canceled",
+    "decline-reaches-marketplace",
+]
+
+
+def make_project(pytester):
+    pytester.makepyfile(mymodel=MUTANT, test_models=TESTS)
+    pytester.syspathinsert()
+
+
+def test_each_property_is_an_item_and_the_regression_fails_on_the_right_one(pytester):
+    make_project(pytester)
+    result = pytester.runpytest("-v", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2 * len(PROPERTIES) - 1, failed=1)
+    result.stdout.fnmatch_lines([
+        "*test_regressed?decline-restores-previous-status? FAILED*",
+        "*ordercheck property 'decline-restores-previous-status' (history) violated:*",
+        "*#   actor*step*marketplace*seller*in flight*",
+        "*17  seller*seller.decline*waiting-for-seller-decision*ready-for-handling*",
+        "*trace: *.ordercheck/traces/*.jsonl",
+    ])
+
+
+def test_junit_xml_names_the_property(pytester):
+    make_project(pytester)
+    pytester.runpytest("-p", "no:cacheprovider", "--junitxml=report.xml")
+    root = ET.parse(pytester.path / "report.xml").getroot()
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert len(cases) == 2 * len(PROPERTIES)
+    failed = [name for name, c in cases.items() if c.find("failure") is not None]
+    assert failed == ["test_regressed[decline-restores-previous-status]"]
+    text = cases[failed[0]].find("failure").text
+    assert "seller.decline" in text and "trace:" in text
+
+
+def test_keyword_and_marker_selection(pytester):
+    make_project(pytester)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-k", "deadlock")
+    result.assert_outcomes(passed=2)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-m", "ordercheck_liveness")
+    result.assert_outcomes(passed=2)
+
+
+IMPLS = '''
+from functools import cache
+from ordercheck.checks.conformance.model_adapter import ModelAdapter
+from ordercheck.checks.system import JointSystem
+from ordercheck.model.vtex import documented, observed
+
+@cache
+def system(name):
+    return JointSystem(documented() if name == "documented" else observed())
+
+class Good(ModelAdapter):
+    def __init__(self):
+        super().__init__(system("documented"), frozenset({"platform"}))
+
+class Production(ModelAdapter):
+    def __init__(self):
+        super().__init__(system("observed"), frozenset({"platform"}))
+'''
+
+CONFORMANCE_TESTS = '''
+from ordercheck.checks.pytest_plugin import conformance
+
+test_good = conformance("ordercheck.model.vtex:documented", adapter="python:impls:Good",
+                        budget=20)
+test_production = conformance("ordercheck.model.vtex:documented",
+                              adapter="python:impls:Production", budget=200)
+'''
+
+
+def test_conformance_suite_is_one_short_test_file(pytester):
+    pytester.makepyfile(impls=IMPLS, test_impl=CONFORMANCE_TESTS)
+    pytester.syspathinsert()
+    result = pytester.runpytest("-p", "no:cacheprovider", "-q")
+    # 19 tour cases + 1 Hypothesis item each; production fails 7 cases and Hypothesis
+    result.assert_outcomes(passed=20 + 12, failed=8)
+    result.stdout.fnmatch_lines([
+        "*ordercheck conformance: step *: the implementation accepted seller.decline, which "
+        "the model forbids here*",
+    ])
