@@ -10,22 +10,31 @@ The engine does not import the VTEX model: ``--variant NAME`` is shorthand for
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
+import importlib.util
+import io
 import json
 import os
+import subprocess
 import sys
+import tarfile
+import tempfile
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from . import cache, junit, markdown
 from . import report as rep
 from .analysis import analyse
 from .explore import explore
+from .fingerprint import fingerprint
 from .protocol import InvalidModel, Workflow
 from .system import DELIVERY_MODES, JointSystem
-from .trace import MalformedTrace, load, replay, write
+from .trace import MalformedTrace, dumps, load, replay
 
-EXIT_OK, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+EXIT_OK, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 4
 DEFAULT_MODEL_MODULE = "ordercheck.model.vtex"
 VARIANTS = ("documented", "observed")
 
@@ -34,8 +43,71 @@ class UsageError(Exception):
     """Bad command-line input; exit code 2."""
 
 
+def _load_path(path: Path, spec: str) -> Any:
+    """Import a module file or package directory by path, under a name of its own."""
+    tag = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    name = f"_ordercheck_model_{tag}"
+    if name in sys.modules:
+        return sys.modules[name]
+    if path.is_dir():
+        location = path / "__init__.py"
+        ispec = importlib.util.spec_from_file_location(
+            name, location, submodule_search_locations=[str(path)])
+    else:
+        ispec = importlib.util.spec_from_file_location(name, path)
+    if ispec is None or ispec.loader is None or not (path.is_dir() or path.is_file()):
+        raise UsageError(f"{spec!r}: no module at {path}")
+    module = importlib.util.module_from_spec(ispec)
+    sys.modules[name] = module
+    try:
+        ispec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[name]
+        raise UsageError(f"{spec!r}: importing {path} failed: {type(exc).__name__}: {exc}"
+                         ) from exc
+    return module
+
+
+_CHECKOUTS: list[tempfile.TemporaryDirectory[str]] = []
+
+
+def _git_checkout(rev: str, path: str, spec: str) -> Path:
+    """Extract ``path`` at git revision ``rev`` (of the repository around the cwd)."""
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        rel = subprocess.run(["git", "rev-parse", "--show-prefix"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        blob = subprocess.run(["git", "-C", top, "archive", "--format=tar", rev, "--",
+                               rel + path], capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        if isinstance(detail, bytes):
+            detail = detail.decode(errors="replace")
+        raise UsageError(f"{spec!r}: cannot read {path} at {rev} ({detail.strip() or exc})"
+                         ) from exc
+    tmp = tempfile.TemporaryDirectory(prefix="ordercheck-rev-")
+    _CHECKOUTS.append(tmp)
+    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+        tar.extractall(tmp.name, filter="data")
+    return Path(tmp.name) / rel / path
+
+
 def resolve_model(spec: str) -> Workflow:
-    """Load ``module:attr`` where attr is a :class:`Workflow` or a callable returning one."""
+    """Load a model: ``module:attr``, ``path/to/file.py:attr``, ``path/to/package:attr`` or
+    ``git:REV:path:attr`` (the path at a git revision).  ``attr`` is a :class:`Workflow` or
+    a callable returning one."""
+    if spec.startswith("git:"):
+        _, rev, rest = spec.split(":", 2) if spec.count(":") >= 3 else (None, "", "")
+        path, sep, attr = rest.rpartition(":")
+        if not rev or not sep or not path:
+            raise UsageError(f"{spec!r}: expected git:REV:path:attribute")
+        return _workflow_of(getattr_or_fail(_load_path(_git_checkout(rev, path, spec), spec),
+                                            attr, spec), spec, attr)
+    head, sep, attr = spec.rpartition(":")
+    if sep and ("/" in head or head.endswith(".py")):
+        return _workflow_of(getattr_or_fail(_load_path(Path(head), spec), attr, spec),
+                            spec, attr)
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise UsageError(f"--model {spec!r}: expected 'module:attribute'")
@@ -48,10 +120,18 @@ def resolve_model(spec: str) -> Workflow:
     except Exception as exc:  # a malformed chart fails at class definition, on import
         raise UsageError(f"--model {spec!r}: importing {module_name!r} failed: "
                          f"{type(exc).__name__}: {exc}") from exc
+    return _workflow_of(getattr_or_fail(module, attr, spec), spec, attr)
+
+
+def getattr_or_fail(module: Any, attr: str, spec: str) -> Any:
     try:
-        obj: Any = getattr(module, attr)
+        return getattr(module, attr)
     except AttributeError:
-        raise UsageError(f"--model {spec!r}: {module_name} has no attribute {attr!r}") from None
+        raise UsageError(f"--model {spec!r}: {module.__name__} has no attribute {attr!r}"
+                         ) from None
+
+
+def _workflow_of(obj: Any, spec: str, attr: str) -> Workflow:
     if callable(obj) and not isinstance(obj, Workflow):
         try:
             obj = obj()
@@ -89,36 +169,80 @@ def run_check(spec: str, *, delivery: str = "fifo", capacity: int = 4,
                            analysis=analysis, fail_on=fail_on)
 
 
-def write_outputs(result: rep.CheckResult, out: Path, spec: str, *, timing: bool) -> None:
-    """report.txt, report.json and one JSON-lines trace per finding under ``out``."""
+def rendered(result: rep.CheckResult, spec: str) -> dict[str, Any]:
+    """Everything a check writes, as text: what the cache stores and --out writes."""
+    traces = {}
+    for k, f in enumerate(result.analysis.findings, start=1):
+        if f.path:
+            traces[f"{k:02d}-{f.kind}-{f.property}.jsonl"] = dumps(result.trace(f), header={
+                "model": result.model, "model_spec": spec, "delivery": result.delivery,
+                "title": f.title, "property": f.property, "kind": f.kind})
+    return {"text": rep.render_text(result), "json": rep.dumps_json(result),
+            "verdict": result.verdict, "traces": traces,
+            "junit": junit.render(result), "markdown": markdown.render(result, traces)}
+
+
+def write_outputs(out: Path, outputs: dict[str, Any]) -> None:
+    """report.txt, report.json, report.junit.xml, report.md and one trace per finding."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.txt").write_text(rep.render_text(result, timing=timing), encoding="utf-8")
-    (out / "report.json").write_text(rep.dumps_json(result), encoding="utf-8")
+    (out / "report.txt").write_text(outputs["text"], encoding="utf-8")
+    (out / "report.json").write_text(outputs["json"], encoding="utf-8")
+    (out / "report.junit.xml").write_text(outputs["junit"], encoding="utf-8")
+    (out / "report.md").write_text(outputs["markdown"], encoding="utf-8")
     traces = out / "traces"
     traces.mkdir(exist_ok=True)
     for old in traces.glob("*.jsonl"):
         old.unlink()
-    for k, f in enumerate(result.analysis.findings, start=1):
-        if not f.path:
-            continue
-        name = f"{k:02d}-{f.kind}-{f.property}.jsonl"
-        write(traces / name, result.trace(f), header={
-            "model": result.model, "model_spec": spec, "delivery": result.delivery,
-            "title": f.title, "property": f.property, "kind": f.kind})
+    for name, text in sorted(outputs["traces"].items()):
+        (traces / name).write_text(text, encoding="utf-8")
+
+
+def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Check ``spec`` with the options in ``args``, through the result cache."""
+    workflow = resolve_model(spec)
+    system = JointSystem(workflow, delivery=args.delivery, capacity=args.capacity)
+    options = {"delivery": args.delivery, "capacity": args.capacity,
+               "max_states": args.max_states, "max_depth": args.max_depth,
+               "fail_on": args.fail_on, "spec": spec}
+    store = None if args.no_cache else cache.Cache(Path(args.cache_dir))
+    key = fingerprint(system, **options)
+    if store is not None:
+        hit = store.get(key)
+        if hit is not None:
+            if not args.quiet:
+                sys.stderr.write(f"ordercheck: cache hit {key[:12]} (unchanged model and "
+                                 "options; --no-cache to explore again)\n")
+            return hit
+    progress = sys.stderr.isatty() and not args.quiet
+    graph = explore(system, max_states=args.max_states, max_depth=args.max_depth,
+                    progress=_progress if progress else None)
+    if progress:
+        sys.stderr.write("\n")
+    analysis = analyse(graph, workflow.properties)
+    result = rep.CheckResult(model=workflow.name, delivery=args.delivery, graph=graph,
+                             analysis=analysis, fail_on=args.fail_on)
+    outputs = rendered(result, spec)
+    outputs["timing"] = f"{graph.seconds:.3f}s, {graph.n_states / max(graph.seconds, 1e-9):,.0f} states/s"
+    if store is not None:
+        store.put(key, outputs)
+    return outputs
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     spec = model_spec(args)
-    result = run_check(spec, delivery=args.delivery, capacity=args.capacity,
-                       max_states=args.max_states, max_depth=args.max_depth,
-                       fail_on=args.fail_on, progress=sys.stderr.isatty() and not args.quiet)
-    if args.format == "json":
-        sys.stdout.write(rep.dumps_json(result))
-    else:
-        sys.stdout.write(rep.render_text(result, timing=args.timing))
+    outputs = checked(spec, args)
+    sys.stdout.write(outputs["json"] if args.format == "json" else outputs["text"])
+    if args.timing:
+        sys.stderr.write(f"exploration: {outputs['timing']}\n")
     if args.out:
-        write_outputs(result, Path(args.out), spec, timing=args.timing)
-    return rep.EXIT_CODES[result.verdict]
+        write_outputs(Path(args.out), outputs)
+    if args.junit_xml:
+        Path(args.junit_xml).write_text(outputs["junit"], encoding="utf-8")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if args.github_summary and summary:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(outputs["markdown"])
+    return rep.EXIT_CODES[outputs["verdict"]]
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -133,7 +257,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         for delivery in args.delivery:
             result = run_check(spec, delivery=delivery)
             target = out / variant / delivery
-            write_outputs(result, target, spec, timing=False)
+            write_outputs(target, rendered(result, spec))
             errors = sum(f.severity == "error" for f in result.analysis.findings)
             warnings = sum(f.severity == "warning" for f in result.analysis.findings)
             st = result.analysis.stats
@@ -301,6 +425,20 @@ def cmd_vectors(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Behavioural diff; exit 1 when the new model has a violation the old one had not."""
+    from .diff import diff, render_markdown
+
+    results = [run_check(spec, delivery=args.delivery, capacity=args.capacity)
+               for spec in (args.old, args.new)]
+    d = diff(*results)
+    text = render_markdown(d, args.old, args.new)
+    sys.stdout.write(text)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    return EXIT_VIOLATED if d.new_violation else EXIT_OK
+
+
 def cmd_diagrams(argv: list[str]) -> int:
     """``ordercheck diagrams ...`` is handled by the diagrams package's own parser."""
     from ordercheck.diagrams.cli import diagrams_main
@@ -333,8 +471,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--out", help="also write report.txt, report.json and traces/ here")
     check.add_argument("--fail-on", choices=("error", "warning"), default="error",
                        help="lowest severity that makes the verdict VIOLATED")
-    check.add_argument("--timing", action="store_true", help="print the exploration time")
+    check.add_argument("--timing", action="store_true",
+                       help="print the exploration time and speed on stderr")
     check.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    check.add_argument("--junit-xml", metavar="FILE",
+                       help="JUnit XML: one testcase per property, failures carry the trace")
+    check.add_argument("--github-summary", action="store_true",
+                       help="append a Markdown summary to $GITHUB_STEP_SUMMARY when it is set")
+    check.add_argument("--cache-dir", default=os.environ.get("ORDERCHECK_CACHE",
+                                                             ".ordercheck/cache"),
+                       help="result cache, keyed by the compiled model and options "
+                            "(default %(default)s; safe to delete)")
+    check.add_argument("--no-cache", action="store_true", help="explore even when cached")
     check.set_defaults(func=cmd_check)
 
     report = sub.add_parser("report", help="main job: check both VTEX variants, write reports "
@@ -368,6 +516,14 @@ def build_parser() -> argparse.ArgumentParser:
     vec.add_argument("--out", required=True)
     vec.set_defaults(func=cmd_vectors)
 
+    df = sub.add_parser("diff", help="behavioural diff of two models (Markdown)")
+    df.add_argument("old", help="model spec, e.g. git:main:model/vtex:documented")
+    df.add_argument("new", help="model spec, e.g. ordercheck.model.vtex:documented")
+    df.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
+    df.add_argument("--capacity", type=int, default=4)
+    df.add_argument("--out", help="also write the Markdown here (a PR comment body)")
+    df.set_defaults(func=cmd_diff)
+
     rp = sub.add_parser("replay", help="re-run a JSON-lines trace on the model")
     rp.add_argument("trace")
     model_args(rp, None)
@@ -390,6 +546,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, InvalidModel, MalformedTrace, ValueError) as exc:
         sys.stderr.write(f"ordercheck: error: {exc}\n")
         return EXIT_BAD_INPUT
+    except Exception:  # a bug in ordercheck: never let it look like a verdict (exit 1)
+        traceback.print_exc()
+        sys.stderr.write("ordercheck: internal error (please report it with the traceback)\n")
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

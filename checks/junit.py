@@ -1,0 +1,42 @@
+"""JUnit XML for CI: one testcase per property (and built-in check); failures carry traces."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from . import report as rep
+from .properties import kind_of
+
+BUILTIN = (("no-deadlock", "deadlock"), ("no-livelock", "livelock"),
+           ("can-always-finish", "doomed"))
+
+
+def render(result: rep.CheckResult) -> str:
+    props = [(name, kind) for name, kind in BUILTIN]
+    props += [(p.name, kind_of(p)) for p in result.graph.system.workflow.properties]
+    suite = ET.Element("testsuite", name=f"ordercheck.{result.model}.{result.delivery}")
+    failures = skipped = 0
+    parties = result.graph.system.parties
+    for name, kind in props:
+        case = ET.SubElement(suite, "testcase", classname=f"ordercheck.{result.model}",
+                             name=name)
+        bad = [f for f in result.analysis.findings
+               if f.property == name and f.severity == "error"]
+        if bad:
+            failures += 1
+            failure = ET.SubElement(case, "failure", type=kind,
+                                    message="; ".join(f.title for f in bad))
+            failure.text = "\n\n".join(
+                f"{f.title}\n{f.detail}\n"
+                + (rep.trace_table(result.trace(f), parties) if f.path else "")
+                for f in bad)
+        elif not result.graph.complete:
+            skipped += 1
+            ET.SubElement(case, "skipped",
+                          message=f"UNKNOWN: bound hit ({', '.join(result.graph.bounds_hit)})")
+    suite.set("tests", str(len(props)))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    suite.set("skipped", str(skipped))
+    ET.indent(suite)
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
