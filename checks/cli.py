@@ -222,7 +222,8 @@ def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     result = rep.CheckResult(model=workflow.name, delivery=args.delivery, graph=graph,
                              analysis=analysis, fail_on=args.fail_on)
     outputs = rendered(result, spec)
-    outputs["timing"] = f"{graph.seconds:.3f}s, {graph.n_states / max(graph.seconds, 1e-9):,.0f} states/s"
+    rate = graph.n_states / max(graph.seconds, 1e-9)
+    outputs["timing"] = f"{graph.seconds:.3f}s, {rate:,.0f} states/s"
     if store is not None:
         store.put(key, outputs)
     return outputs
