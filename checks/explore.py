@@ -107,31 +107,38 @@ def explore(
     i = 0
     truncated = False
     cut: set[int] = set()
-    while i < len(states):
+    # The hot loop: locals bound once, one dict operation per edge (setdefault).
+    n = 1
+    setdefault = index.setdefault
+    add_state, add_parent, add_plabel, add_depth = (
+        states.append, parent.append, parent_label.append, depth.append)
+    add_succ, add_slabel, add_off = succ.append, succ_label.append, off.append
+    while i < n:
         if max_depth is not None and depth[i] >= max_depth:
             # do not expand; the frontier beyond the bound is unknown
-            if any(True for _ in successors(states[i])):
+            if successors(states[i]):
                 cut.add(i)
                 if "max-depth" not in bounds:
                     bounds.append("max-depth")
-            off.append(len(succ))
+            add_off(len(succ))
             i += 1
             continue
         d = depth[i] + 1
         for label, nxt in successors(states[i]):
-            j = index.get(nxt)
-            if j is None:
-                if len(states) >= cap:
+            j = setdefault(nxt, n)
+            if j == n:
+                if n >= cap:
+                    del index[nxt]
                     truncated = True
                     continue
-                j = index[nxt] = len(states)
-                states.append(nxt)
-                parent.append(i)
-                parent_label.append(label)
-                depth.append(d)
-            succ.append(j)
-            succ_label.append(label)
-        off.append(len(succ))
+                add_state(nxt)
+                add_parent(i)
+                add_plabel(label)
+                add_depth(d)
+                n += 1
+            add_succ(j)
+            add_slabel(label)
+        add_off(len(succ))
         i += 1
         if truncated:
             if "max-states" not in bounds:
@@ -140,7 +147,7 @@ def explore(
         if progress is not None and (i & 0x3FF) == 0:
             now = time.perf_counter()
             if now >= next_report:
-                progress(len(states), len(states) - i, len(states) / (now - started))
+                progress(n, n - i, n / (now - started))
                 next_report = now + 1.0
     expanded = i
     while len(off) < len(states) + 1:
