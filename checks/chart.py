@@ -15,8 +15,9 @@ transition can ever read again from the current leaf is forgotten, so two config
 that behave identically are one (a bisimulation-preserving reduction; the differential test
 compares against the runtime modulo exactly this).
 
-Parallel regions, eventless transitions and ``done.state`` events are rejected with a clear
-:class:`InvalidModel` error rather than approximated.
+Parallel regions, eventless transitions, ``done.state`` events and entering a history state
+that has no memory yet (undefined without a default in SCXML; python-statemachine leaves the
+chart empty) are rejected with a clear :class:`InvalidModel` error rather than approximated.
 """
 
 from __future__ import annotations
@@ -148,6 +149,9 @@ class _Compiler:
             kind = "atomic"
         if value in self.states:
             raise InvalidModel(f"{self.where}, state {s.id!r}", f"duplicate state value {value!r}")
+        if s.id in self.by_id:
+            raise InvalidModel(f"{self.where}, state {s.id!r}", "duplicate state id",
+                               "python-statemachine keys history memory by id; rename one")
         is_deep = bool(s.is_history and s.type.is_deep)
         self.states[value] = StateInfo(
             id=s.id,
@@ -333,12 +337,14 @@ class _Compiler:
         # enter
         if tinfo.kind == "history":
             remembered = history.get(target)
-            if remembered:
-                leaf = remembered[0] if tinfo.history_deep else self.initial_leaf(remembered[0])
-            else:
-                parent = tinfo.parent
-                assert parent is not None
-                leaf = self.initial_leaf(parent)
+            if not remembered:
+                # SCXML needs a default here; python-statemachine 3.2 then leaves the chart
+                # with no active state at all.  Refuse rather than silently differ from it.
+                raise InvalidModel(
+                    f"{self.where}, transition {t.source!r} --{t.event}--> {target!r}",
+                    "enters a history state before it remembers anything",
+                    "only target the history state from where its parent was left before")
+            leaf = remembered[0] if tinfo.history_deep else self.initial_leaf(remembered[0])
         else:
             leaf = self.initial_leaf(target)
         return self.normalise(leaf, history)
