@@ -13,8 +13,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import hypothesis
 import pytest
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ordercheck.checks.chart import CompiledChart, compile_chart
 from ordercheck.checks.explore import explore
@@ -256,7 +257,7 @@ def test_random_charts_match_the_runtime(spec):
         for values in itertools.product([False, True], repeat=len(GUARDS)):
             probes += compare(compiled, runtime, config, dict(zip(GUARDS, values, strict=True)))
     RANDOM_PROBES.append(probes)
-    event(f"configurations: {min(len(compiled.configs), 5)}+")
+    hypothesis.event(f"configurations: {min(len(compiled.configs), 5)}+")
 
 
 RANDOM_PROBES: list[int] = []
