@@ -154,6 +154,8 @@ def analyse(graph: StateGraph, properties: Iterable[Property] = ()) -> Analysis:
     livelock_members: set[int] = set()
     doomed: list[int] = []
     if graph.complete:
+        # one finding per set of status combinations a trap cycles through
+        traps: dict[tuple[tuple[str, ...], ...], list[int]] = {}
         for comp in nx.attracting_components(g):
             if any(final[i] for i in comp):
                 continue
@@ -162,13 +164,17 @@ def analyse(graph: StateGraph, properties: Iterable[Property] = ()) -> Analysis:
                 if not g.has_edge(only, only):
                     continue  # a deadlock, reported above
             livelock_members |= comp
-        for key, members in _group(sorted(livelock_members), status_key):
+            keys = tuple(sorted({status_key(i) for i in comp}))
+            traps.setdefault(keys, []).extend(comp)
+        for keys, members in sorted(traps.items(), key=lambda kv: min(kv[1])):
+            entry = min(members)
+            cycle = " | ".join(describe(k) for k in keys)
             findings.append(Finding(
                 kind="livelock", property="no-livelock", severity="error",
-                title=f"livelock: {describe(key)}",
+                title=f"livelock: {cycle}",
                 detail="runs can cycle here for ever without reaching a final status; "
-                       + _stuck_detail(views[members[0]]),
-                state=members[0], path=graph.path_to(members[0]), count=len(members)))
+                       + _stuck_detail(views[entry]),
+                state=entry, path=graph.path_to(entry), count=len(members)))
         can_finish = _reaches(g, [i for i in range(n) if final[i]])
         doomed = [i for i in range(n) if i not in can_finish
                   and i not in dead_set and i not in livelock_members]

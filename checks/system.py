@@ -148,17 +148,18 @@ class JointSystem:
                              for _ in range(self._ch_mask[k].bit_length())]
         self.labels: list[StepLabel] = []
         self._label_ids: dict[StepLabel, int] = {}
-        self._local: dict[int, tuple[tuple[int, int, int], ...]] = {}
+        self._local: dict[int, tuple[tuple[tuple[int, int, int], ...],
+                                     tuple[tuple[int, int, str], ...]]] = {}
         self._deliver: dict[int, tuple[int, int, int]] = {}
         self._sends_ids: dict[tuple[int, ...], int] = {(): 0}
         self._sends_list: list[tuple[int, ...]] = [()]
         self._views: dict[int, StatusView] = {}
         self._guards_read_messages = any(getattr(g, "reads_messages", False)
                                          for g in workflow.guards.values())
-        # A party without guards moves by its own configuration alone: its moves are
-        # memoised per (party, configuration), not per joint control value.
-        self._static = [not any(t.guard for t in c.transitions) for c in self.charts]
-        self._party_local: dict[tuple[int, int], tuple[tuple[int, int, int], ...]] = {}
+        # What no guard affects depends on one party's configuration alone: memoised per
+        # (party, configuration), not per joint control value.
+        self._party_local: dict[tuple[int, int], tuple[tuple[tuple[int, int, int], ...],
+                                                       tuple[str, ...]]] = {}
         self._party_deliver: dict[tuple[int, int, int, str], tuple[int, int, int]] = {}
         self._msg_receiver = [self.party_index[m.receiver] for m in self.messages]
         self.initial = self.pack_control([c.initial for c in self.charts])
@@ -356,47 +357,65 @@ class JointSystem:
 
     def _local_moves(self, ctrl: int, chans_id: int | None = None
                      ) -> tuple[tuple[int, int, int], ...]:
-        """Actor and timer moves from a control value: (label, next control, sends id)."""
-        key = ctrl if chans_id is None else ctrl | (chans_id << self.control_bits)
-        moves = self._local.get(key)
-        if moves is not None:
-            return moves
-        view = None
-        out = []
-        for p in range(len(self.charts)):
-            cfg = (ctrl >> self._shift[p]) & self._masks[p]
-            if self._static[p]:
-                party_moves = self._party_local.get((p, cfg))
-                if party_moves is None:
-                    party_moves = self._party_local[(p, cfg)] = self._party_moves(p, cfg, None)
-            else:
-                if view is None:
-                    view = self.view(ctrl, chans_id)
-                party_moves = self._party_moves(p, cfg, view)
-            out.extend((label, ctrl ^ delta, sends) for label, delta, sends in party_moves)
-        moves = self._local[key] = tuple(out)
-        return moves
+        """Actor and timer moves from a control value: (label, next control, sends id).
 
-    def _party_moves(self, p: int, cfg: int, view: StatusView | None
-                     ) -> tuple[tuple[int, int, int], ...]:
-        """Party ``p``'s actor/timer moves in ``cfg`` as (label, control xor-delta, sends)."""
+        Moves whose selection involves no guard are memoised per control value; the few
+        guarded events are evaluated per state (with ``chans_id`` for guards that read
+        messages), memoised by (party, configuration, event, control[, channels]).
+        """
+        entry = self._local.get(ctrl)
+        if entry is None:
+            fixed: list[tuple[int, int, int]] = []
+            guarded: list[tuple[int, int, str]] = []
+            for p in range(len(self.charts)):
+                cfg = (ctrl >> self._shift[p]) & self._masks[p]
+                party = self._party_local.get((p, cfg))
+                if party is None:
+                    party = self._party_local[(p, cfg)] = self._party_moves(p, cfg)
+                moves, events = party
+                fixed.extend((label, ctrl ^ delta, sends) for label, delta, sends in moves)
+                guarded.extend((p, cfg, event) for event in events)
+            entry = self._local[ctrl] = (tuple(fixed), tuple(guarded))
+        fixed_moves, guarded_events = entry
+        if not guarded_events:
+            return fixed_moves
+        out = list(fixed_moves)
+        view = self.view(ctrl, chans_id)
+        for p, cfg, event in guarded_events:
+            chosen = self._select(p, cfg, event, view)
+            if chosen is not None:
+                label, delta, sends = self._fire(p, cfg, event, chosen)
+                out.append((label, ctrl ^ delta, sends))
+        return tuple(out)
+
+    def _party_moves(self, p: int, cfg: int
+                     ) -> tuple[tuple[tuple[int, int, int], ...], tuple[str, ...]]:
+        """Party ``p``'s actor/timer moves in ``cfg`` that no guard affects, as (label,
+        control xor-delta, sends), and the events whose outcome depends on guards."""
         chart = self.charts[p]
-        out = []
+        moves, guarded = [], []
         for event in chart.events:
             if (p, event) in self._delivery_events:
                 continue
-            chosen = self._select(p, cfg, event, view)
-            if chosen is None:
+            if any(guard for _, guard, _ in chart.moves.get((cfg, event), ())):
+                guarded.append(event)
                 continue
-            tindex, nxt = chosen
-            info = chart.transitions[tindex]
-            timer = self._timer_events.get((p, event))
-            label = self._label(StepLabel(
-                kind=FIRE, party=chart.party, event=event,
-                actor=TIMER_ACTOR if timer else info.meta.actor,
-                transition=self._toffset[p] + tindex, sends=info.meta.sends))
-            out.append((label, (cfg ^ nxt) << self._shift[p], self._sends(p, tindex)))
-        return tuple(out)
+            chosen = self._select(p, cfg, event, None)
+            if chosen is not None:
+                moves.append(self._fire(p, cfg, event, chosen))
+        return tuple(moves), tuple(guarded)
+
+    def _fire(self, p: int, cfg: int, event: str, chosen: tuple[int, int]
+              ) -> tuple[int, int, int]:
+        tindex, nxt = chosen
+        chart = self.charts[p]
+        info = chart.transitions[tindex]
+        timer = self._timer_events.get((p, event))
+        label = self._label(StepLabel(
+            kind=FIRE, party=chart.party, event=event,
+            actor=TIMER_ACTOR if timer else info.meta.actor,
+            transition=self._toffset[p] + tindex, sends=info.meta.sends))
+        return label, (cfg ^ nxt) << self._shift[p], self._sends(p, tindex)
 
     def _delivery(self, ctrl: int, msg: int, kind: str, chans_id: int | None
                   ) -> tuple[int, int, int]:
@@ -409,7 +428,8 @@ class JointSystem:
             return hit
         q = self._msg_receiver[msg]
         cfg = (ctrl >> self._shift[q]) & self._masks[q]
-        if self._static[q]:
+        if not any(guard for _, guard, _ in
+                   self.charts[q].moves.get((cfg, self.messages[msg].event), ())):
             pkey = (q, cfg, msg, kind)
             reaction = self._party_deliver.get(pkey)
             if reaction is None:
@@ -507,9 +527,9 @@ class JointSystem:
         guard_chans = chans_id if self._guards_read_messages else None
         out: list[tuple[int, int]] = []
         chans_shifted = chans_id << cb
-        local = self._local.get(ctrl if guard_chans is None else ctrl | chans_shifted)
-        if local is None:
-            local = self._local_moves(ctrl, guard_chans)
+        entry = self._local.get(ctrl)
+        local = entry[0] if entry is not None and not entry[1] else self._local_moves(
+            ctrl, guard_chans)
         for label, nctrl, sends in local:
             if sends:
                 nch = self._append_msgs(chans_id, sends)
