@@ -1,7 +1,7 @@
 """Exploration speed and memory, against a plain-CPython baseline in the same run.
 
-    python bench/explore.py            # VTEX model (every delivery mode) + n sellers up to ~1M states
-    python bench/explore.py --quick    # the same, smaller (under 30 s)
+    python bench/explore.py          # VTEX (every delivery mode) + n sellers up to ~1.6M states
+    python bench/explore.py --quick  # the same, smaller (under 30 s)
 
 For each model it prints states, edges, seconds, states/s, edges/s, bytes per state (peak
 traced memory of the exploration divided by states; the store holds the edges too) and the
@@ -89,7 +89,7 @@ def baseline(system: JointSystem) -> tuple[int, int]:
                 if chosen:
                     new = list(chans)
                     if send(new, p, chosen[0]):
-                        out.append((configs[:p] + (chosen[1],) + configs[p + 1:], tuple(new)))
+                        out.append(((*configs[:p], chosen[1], *configs[p + 1:]), tuple(new)))
         for k, ch in enumerate(chans):
             if not ch:
                 continue
@@ -113,7 +113,7 @@ def baseline(system: JointSystem) -> tuple[int, int]:
                         continue
                     new = list(base)
                     if send(new, q, chosen[0]):
-                        out.append((configs[:q] + (chosen[1],) + configs[q + 1:], tuple(new)))
+                        out.append(((*configs[:q], chosen[1], *configs[q + 1:]), tuple(new)))
         return out
 
     start = (tuple(c.initial for c in charts), tuple(() for _ in system.channels))

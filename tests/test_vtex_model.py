@@ -66,8 +66,8 @@ OBSERVED_ERRORS = [
     ("deadlock", "deadlock: marketplace invoiced, seller cancellation-request-denied-ffm"),
     ("deadlock", "deadlock: marketplace request-cancel, seller invoiced"),
     ("doomed", "doomed: marketplace payment-approved, seller cancellation-request-denied-ffm"),
-    ("doomed", "doomed: marketplace request-cancel, seller cancellation-request-denied-ffm"),
     ("doomed", "doomed: marketplace request-cancel, seller invoiced"),
+    ("doomed", "doomed: marketplace request-cancel, seller cancellation-request-denied-ffm"),
     ("doomed", "doomed: marketplace invoice, seller cancellation-request-denied-ffm"),
     ("doomed", "doomed: marketplace waiting-for-seller-decision, seller "
                "cancellation-request-denied-ffm"),
