@@ -106,7 +106,7 @@ def test_replay_scenario(capsys):
 def test_replay_rejects_with_place(capsys):
     code, out, _ = run(capsys, "replay", str(SCENARIO), "--variant", "documented")
     assert code == 1
-    assert f"REJECTED at {SCENARIO}:16" in out
+    assert f"REJECTED at {SCENARIO}:17" in out
     assert "the model allows here:" in out
 
 

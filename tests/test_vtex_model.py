@@ -164,7 +164,7 @@ def test_ki_1004978_simulation_is_rejected_by_the_documented_model():
     _, records = load(SCENARIO)
     result = replay(JointSystem(documented()), records)
     assert not result.ok
-    assert result.failed_at == 16  # line of "seller.decline" (step 4 of the simulation)
+    assert result.failed_at == 17  # line of "seller.decline" (step 4 of the simulation)
     assert "decline" in result.reason
 
 

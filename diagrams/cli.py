@@ -1,0 +1,141 @@
+"""``ordercheck diagrams``: write every diagram kind for both VTEX variants, or draw a trace.
+
+The main job (``ordercheck report``, ``make run``) calls :func:`write_all`; the committed
+``docs/diagrams/`` are its output, and a test fails when they are stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ordercheck.checks.analysis import analyse
+from ordercheck.checks.explore import explore
+from ordercheck.checks.report import CheckResult
+from ordercheck.checks.system import JointSystem
+from ordercheck.checks.trace import MalformedTrace, load
+
+from . import dot, flow, joint, mermaid, render, sequence, statechart
+
+SCENARIO = Path(__file__).resolve().parent.parent / "model" / "vtex" / "scenarios"
+
+
+def _vtex() -> tuple[Any, Any]:
+    from ordercheck.model.vtex import documented, observed  # the CLI wires the model in
+
+    return documented(), observed()
+
+
+class Writer:
+    def __init__(self, out: Path, render_pictures: bool, timeout: float = 30.0) -> None:
+        self.out = out
+        self.render = render_pictures and render.available()
+        self.timeout = timeout
+        self.written: list[Path] = []
+        self.problems: list[str] = []
+        out.mkdir(parents=True, exist_ok=True)
+
+    def text(self, name: str, content: str) -> None:
+        path = self.out / name
+        path.write_text(content, encoding="utf-8")
+        self.written.append(path)
+
+    def graph(self, name: str, source: str, mmd: str, png: bool = False) -> None:
+        self.text(f"{name}.dot", source)
+        self.text(f"{name}.mmd", mmd)
+        if not self.render:
+            return
+        for fmt in ("svg", "png") if png else ("svg",):
+            try:
+                self.written.append(render.write(source, self.out / name, fmt,
+                                                 timeout=self.timeout))
+            except render.RenderError as exc:
+                self.problems.append(f"{name}.{fmt}: {exc}")
+
+
+def write_all(out: Path, render: bool = True, timeout: float = 30.0) -> list[Path]:
+    """Statecharts, decline flows, joint graphs and sequence diagrams under ``out``."""
+    w = Writer(out, render, timeout)
+    doc, obs = _vtex()
+    doc_sys, obs_sys = JointSystem(doc), JointSystem(obs)
+    timers = {t.event: t.name for t in obs.timers}
+    for party in ("marketplace", "seller"):
+        base = next(c for c in doc_sys.charts if c.party == party)
+        extra = next(c for c in obs_sys.charts if c.party == party)
+        deliveries = {m.event: m.name for m in obs.messages if m.receiver == party}
+        g = statechart.statechart(base, extra, timers=timers, deliveries=deliveries,
+                                  title=f"{party} order — documented, with observed "
+                                        "additions in red")
+        w.graph(f"statechart-{party}", dot.to_dot(g),
+                statechart.to_mermaid(base, extra, timers=timers, deliveries=deliveries))
+    for wf, variant in ((doc, "documented"), (obs, "observed")):
+        g = flow.flow(wf)
+        w.graph(f"decline-flow-{variant}", dot.to_dot(g), mermaid.to_mermaid(g), png=True)
+        system = JointSystem(wf)
+        graph = explore(system)
+        analysis = analyse(graph, wf.properties)
+        jg = joint.joint_graph(graph, analysis)
+        w.graph(f"joint-{variant}", dot.to_dot(jg), mermaid.to_mermaid(jg))
+        if variant == "observed":
+            result = CheckResult(model=wf.name, delivery="fifo", graph=graph, analysis=analysis)
+            for k, f in enumerate(analysis.findings, start=1):
+                if f.kind != "deadlock":
+                    continue
+                records = [s.to_json() for s in result.trace(f)]
+                _sequence(w, f"sequence-observed-{k:02d}-deadlock", records, f.title)
+    _, records = load(SCENARIO / "ki-1004978.jsonl")
+    _sequence(w, "sequence-ki-1004978", [_clean(r) for r in records],
+              "KI-1004978 simulation: marketplace stuck at request-cancel")
+    for problem in w.problems:
+        sys.stderr.write(f"ordercheck diagrams: {problem}\n")
+    return w.written
+
+
+def _clean(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if not k.startswith("_")}
+
+
+def _sequence(w: Writer, name: str, records: list[dict[str, Any]], title: str) -> None:
+    g = sequence.sequence_graph(records, title)
+    w.graph(name, dot.to_dot(g), sequence.to_mermaid(records, title))
+
+
+def diagrams_main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ordercheck diagrams",
+                                     description="Draw the model's diagrams, or one trace.")
+    parser.add_argument("--out", default="docs/diagrams")
+    parser.add_argument("--trace", help="draw this JSON-lines trace as a sequence diagram")
+    parser.add_argument("--no-render", action="store_true", help="DOT and Mermaid text only")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds for graphviz")
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    out = Path(args.out)
+    if args.trace:
+        try:
+            header, records = load(Path(args.trace))
+        except MalformedTrace as exc:
+            sys.stderr.write(f"ordercheck diagrams: error: {exc}\n")
+            return 2
+        if not records or records[0].get("kind") != "start" or "status" not in records[0]:
+            sys.stderr.write(f"ordercheck diagrams: error: {args.trace}:1: a drawable trace "
+                             "starts with a 'start' line carrying every party's status\n")
+            return 2
+        w = Writer(out, not args.no_render, args.timeout)
+        name = Path(args.trace).stem
+        _sequence(w, name, [_clean(r) for r in records], str(header.get("title", "")))
+        for p in w.written:
+            print(p)
+        return 0
+    written = write_all(out, render=not args.no_render, timeout=args.timeout)
+    for p in written:
+        print(p)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(diagrams_main(sys.argv[1:]))
