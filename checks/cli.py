@@ -349,19 +349,19 @@ def cmd_conform(args: argparse.Namespace) -> int:
         tour = run_tour(model, make, timeout=args.timeout, header=header)
         covered |= tour.covered
         seen |= tour.seen_status
-        n_cases = len(cases(graph))
+        n_cases = len(cases(graph, model))
         lines.append(f"  tour: {tour.passed}/{n_cases} cases passed, {tour.steps} commands")
         report["tour"] = {"cases": n_cases, "passed": tour.passed, "commands": tour.steps,
                           "failures": [], "errors": []}
         for k, (case, div) in enumerate(tour.failures, start=1):
             failed = True
             path = save(f"tour-{k:02d}.jsonl", div.session.trace(header))
-            lines.append(f"  FAIL tour case for {system.transitions[case.target].label}")
+            lines.append(f"  FAIL tour case for {model.step_names[case.target]}")
             lines.append(f"       {div}")
             if path:
                 lines.append(f"       trace: {path}")
             report["tour"]["failures"].append({
-                "target": system.transitions[case.target].label, "reason": str(div),
+                "target": model.step_names[case.target], "reason": str(div),
                 "commands": [c.to_json() for c in commands_of(model, case)], "trace": path})
         for _case, exc, partial in tour.errors:
             errored = True

@@ -200,8 +200,11 @@ class ConformanceCollector(pytest.Collector):
 
         workflow = _workflow(self.suite.spec)
         graph = explore(JointSystem(workflow, delivery=self.suite.delivery))
-        for case in cases(graph):
-            label = graph.system.transitions[case.target].label
+        from .conformance.session import ConformanceModel
+
+        names = ConformanceModel(graph, frozenset())
+        for case in cases(graph, names):
+            label = names.step_names[case.target]
             yield ConformanceItem.from_parent(self, name=f"{self.name}[tour: {label}]",
                                               suite=self.suite, case=case.target)
         yield ConformanceItem.from_parent(self, name=f"{self.name}[hypothesis]",
@@ -243,7 +246,8 @@ class ConformanceItem(pytest.Item):
                 path.write_text(outcome.trace or "", encoding="utf-8")
                 raise PropertyFailed(f"{problem}\n    trace: {path}")
             return
-        case = next(c for c in cases(graph) if c.target == self.case)
+        case = next(c for c in cases(graph, ConformanceModel(graph, frozenset()))
+                    if c.target == self.case)
         session = Session(model, Guarded(create(make), graph.system.parties, suite.timeout))
         try:
             session.start()

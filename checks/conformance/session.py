@@ -43,6 +43,11 @@ class ConformanceModel:
                       for lab in self.system.labels]
         self._by_state: dict[int, dict[Command, list[tuple[int, int]]]] = {}
         self.alphabet: list[Command] = sorted({c for c in self.label_command if c is not None})
+        # A *step* is a transition taken from one local configuration of its party (history
+        # memory included): covering steps, not just transitions, is what exposes a decline
+        # that returns to the wrong status.
+        self.step_ids: dict[tuple[int, int], int] = {}
+        self.step_names: list[str] = []
         # (party, status) -> commands of that party enabled in some state showing that status
         self.plausible: dict[tuple[str, str], set[Command]] = {}
         for i in range(graph.n_states):
@@ -61,6 +66,23 @@ class ConformanceModel:
                     hit.setdefault(cmd, []).append((label, j))
             self._by_state[state] = hit
         return hit
+
+    def step_of(self, state: int, label: int) -> int:
+        """Interned (transition, party configuration) id of an edge; -1 without transition."""
+        lab = self.system.labels[label]
+        if lab.transition < 0:
+            return -1
+        p = self.system.party_index[lab.party]
+        cfg = self.system.unpack(self.graph.states[state])[0][p]
+        key = (lab.transition, cfg)
+        sid = self.step_ids.get(key)
+        if sid is None:
+            sid = self.step_ids[key] = len(self.step_names)
+            conf = self.system.charts[p].configs[cfg]
+            memo = "".join(f", {h} = {'/'.join(v)}" for h, v in conf.history)
+            self.step_names.append(f"{self.system.transitions[lab.transition].label} "
+                                   f"(from {conf.leaf}{memo})")
+        return sid
 
     def automatic_steps(self, state: int) -> list[tuple[int, int]]:
         return [(lab, j) for lab, j in self.graph.successors(state) if self._auto[lab]]
@@ -103,6 +125,7 @@ class Session:
     belief: dict[int, int] = field(default_factory=dict)  # state -> node index
     history: list[Record] = field(default_factory=list)
     covered: set[int] = field(default_factory=set)  # global transition ids exercised
+    covered_steps: set[int] = field(default_factory=set)  # step ids (see step_of)
     seen_status: set[tuple[str, str]] = field(default_factory=set)
     failure: tuple[Command | None, dict[str, str], str] | None = None
     _before: dict[int, int] = field(default_factory=dict)
@@ -162,6 +185,7 @@ class Session:
                     t = self.model.system.labels[label].transition
                     if t >= 0:
                         self.covered.add(t)
+                        self.covered_steps.add(self.model.step_of(s, label))
             self.belief = self._closure(new)
         else:
             kept = {s: node for s, node in self.belief.items() if s not in enabled_in}
@@ -188,6 +212,7 @@ class Session:
                 t = self.model.system.labels[label].transition
                 if t >= 0:
                     self.covered.add(t)
+                    self.covered_steps.add(self.model.step_of(s, label))
                 if j not in belief:
                     self.nodes.append(Node(j, belief[s], label))
                     belief[j] = len(self.nodes) - 1

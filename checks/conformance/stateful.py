@@ -34,6 +34,7 @@ class StatefulOutcome:
     steps: int
     error: AdapterError | None = None  # the implementation crashed/hung: not a verdict
     covered: set[int] = field(default_factory=set)
+    covered_steps: set[int] = field(default_factory=set)
     seen_status: set[tuple[str, str]] = field(default_factory=set)
 
 
@@ -51,8 +52,7 @@ def _toward_uncovered(model: ConformanceModel, belief: list[int], covered: set[i
         s, d = queue.popleft()
         for label, j in graph.successors(s):
             cmd = first[s] if first[s] is not None else model.label_command[label]
-            t = labels[label].transition
-            if t >= 0 and t not in covered:
+            if labels[label].transition >= 0 and model.step_of(s, label) not in covered:
                 return d, cmd
             if j not in seen:
                 seen.add(j)
@@ -72,7 +72,7 @@ def _toward(model: ConformanceModel, belief: list[int], goal: int) -> Command | 
         s = queue.popleft()
         for label, j in graph.successors(s):
             cmd = first[s] if first[s] is not None else model.label_command[label]
-            if labels[label].transition == goal:
+            if labels[label].transition >= 0 and model.step_of(s, label) == goal:
                 return cmd
             if j not in first:
                 first[j] = cmd
@@ -84,7 +84,9 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
                 timeout: float, outcome: StatefulOutcome, header: dict[str, Any]
                 ) -> type[RuleBasedStateMachine]:
     parties = model.system.parties
-    goals = sorted({model.system.labels[lab].transition for lab in model.graph.succ_label} - {-1})
+    graph = model.graph
+    goals = sorted({model.step_of(i, lab) for i in range(graph.n_states)
+                    for lab, _ in graph.successors(i)} - {-1})
 
     class ModelConformance(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -111,6 +113,7 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
                 raise
             finally:
                 outcome.covered |= self.session.covered
+                outcome.covered_steps |= self.session.covered_steps
                 outcome.seen_status |= self.session.seen_status
 
         @precondition(lambda self: bool(self.session.enabled()))
@@ -121,7 +124,7 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
             # model checker's shortest way to it; otherwise any enabled command.  Goals are
             # drawn, not taken from global coverage, because Hypothesis replays choices to
             # shrink: only the run's own draws may decide what happens.
-            if self.goal is None or self.goal in self.session.covered:
+            if self.goal is None or self.goal in self.session.covered_steps:
                 self.goal = data.draw(st.sampled_from(goals), label="goal")
             steer = data.draw(st.integers(0, 3), label="steer") > 0
             hint = _toward(model, list(self.session.belief), self.goal) if steer else None
@@ -131,7 +134,8 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
                 command = data.draw(st.sampled_from(enabled), label="command")
             self._run(lambda: self.session.apply(command))
             outcome.steps += 1
-            distance, _ = _toward_uncovered(model, list(self.session.belief), outcome.covered)
+            distance, _ = _toward_uncovered(model, list(self.session.belief),
+                                            outcome.covered_steps)
             self.best = max(self.best, -float(distance))
 
         @rule(data=st.data())

@@ -17,33 +17,37 @@ from .session import ConformanceModel, Divergence, Session
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Case:
-    """Model steps (label, state) from the initial state that fire ``target``."""
+    """Model steps (label, state) from the initial state that take step ``target``."""
 
-    target: int  # global transition id
+    target: int  # step id: a transition from one configuration of its party
+    transition: int  # global transition id
     path: tuple[tuple[int, int], ...]  # [(label, state)], initial state first (label -1)
-    covers: frozenset[int]
+    covers: frozenset[int]  # step ids along the path
 
 
-def cases(graph: StateGraph) -> list[Case]:
-    """One shortest case per fireable transition, deduplicated by coverage."""
+def cases(graph: StateGraph, model: ConformanceModel | None = None) -> list[Case]:
+    """One shortest case per step (transition × source configuration), deduplicated."""
+    model = model or ConformanceModel(graph, frozenset())
     labels = graph.system.labels
-    best: dict[int, tuple[int, int, int, int]] = {}  # transition -> (depth, i, label, j)
+    best: dict[int, tuple[int, int, int, int]] = {}  # step -> (depth, i, label, j)
     for i in range(graph.n_states):
         if not graph.is_expanded(i):
             continue
         for label, j in graph.successors(i):
-            t = labels[label].transition
-            if t < 0:
+            if labels[label].transition < 0:
                 continue
+            step = model.step_of(i, label)
             key = (graph.depth[i], i, label, j)
-            if t not in best or key < best[t]:
-                best[t] = key
+            if step not in best or key < best[step]:
+                best[step] = key
     raw = []
-    for t, (_, i, label, j) in best.items():
+    for step, (_, i, label, j) in best.items():
         path = (*graph.path_to(i), (label, j))
-        covers = frozenset(labels[lab].transition for lab, _ in path[1:]
+        covers = frozenset(model.step_of(a, lab)
+                           for (_, a), (lab, _) in zip(path, path[1:], strict=False)
                            if labels[lab].transition >= 0)
-        raw.append(Case(target=t, path=path, covers=covers))
+        raw.append(Case(target=step, transition=labels[label].transition, path=path,
+                        covers=covers))
     raw.sort(key=lambda c: (-len(c.path), c.target))  # long cases cover most
     kept: list[Case] = []
     covered: set[int] = set()
@@ -65,6 +69,7 @@ class TourResult:
     failures: list[tuple[Case, Divergence]]
     errors: list[tuple[Case, AdapterError, str]]  # (case, error, partial trace)
     covered: set[int]
+    covered_steps: set[int]
     seen_status: set[tuple[str, str]]
     steps: int
 
@@ -74,9 +79,9 @@ def run_tour(model: ConformanceModel, make_adapter, *, timeout: float = 5.0,
              header: dict | None = None) -> TourResult:
     """Run every case on a fresh order; at each step first try every forbidden command."""
     parties = model.system.parties
-    result = TourResult(passed=0, failures=[], errors=[], covered=set(), seen_status=set(),
-                        steps=0)
-    for case in cases(model.graph):
+    result = TourResult(passed=0, failures=[], errors=[], covered=set(), covered_steps=set(),
+                        seen_status=set(), steps=0)
+    for case in cases(model.graph, model):
         try:
             session = Session(model, Guarded(create(make_adapter), parties, timeout))
         except AdapterError as exc:
@@ -97,6 +102,7 @@ def run_tour(model: ConformanceModel, make_adapter, *, timeout: float = 5.0,
             break  # a broken adapter breaks every case; report the first
         finally:
             result.covered |= session.covered
+            result.covered_steps |= session.covered_steps
             result.seen_status |= session.seen_status
             result.steps += len(session.history)
             session.close()

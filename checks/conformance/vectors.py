@@ -22,7 +22,7 @@ def vectors(graph: StateGraph, model_name: str) -> list[dict[str, Any]]:
     model = ConformanceModel(graph, frozenset())
     system = graph.system
     out = []
-    for k, case in enumerate(cases(graph), start=1):
+    for k, case in enumerate(cases(graph, model), start=1):
         steps = []
         prev = case.path[0][1]
         for label, state in case.path[1:]:
@@ -39,8 +39,8 @@ def vectors(graph: StateGraph, model_name: str) -> list[dict[str, Any]]:
         out.append({
             "id": f"v{k:03d}",
             "model": model_name,
-            "covers": sorted(system.transitions[t].label for t in case.covers),
-            "target": system.transitions[case.target].label,
+            "covers": sorted({model.step_names[s] for s in case.covers}),
+            "target": model.step_names[case.target],
             "initial": model.status(0),
             "steps": steps,
         })
