@@ -111,9 +111,10 @@ class Garbage(ReferenceOMS):
 ])
 def test_broken_python_adapters_are_errors_naming_the_step(model, impl, message):
     tour = run_tour(model, impl, timeout=0.5)
-    (case, error, partial) = tour.errors[0]
+    (_case, error, partial) = tour.errors[0]
     assert message in str(error)
     assert str(error).startswith("step ")
+    assert '"kind": "start"' in partial  # the partial trace is kept
     assert tour.passed < 24
 
 

@@ -8,7 +8,7 @@ Routes (``{account}`` is ``marketplace`` or ``seller``: the two VTEX accounts)::
     POST /seller/api/oms/pvt/orders/{id}/start-handling
     POST /seller/api/oms/pvt/orders/{id}/invoice              {"type": "Output", ...}
     POST /seller/api/orders/pvt/document/{id}/deny-cancellation-request
-                                                              {"cancellationRequestId", "denyReason"}
+                                       {"cancellationRequestId", "denyReason"}
     POST /_test/orders/{id}/timers/{event}                    test hook: a timer fires
     POST /_test/orders/{id}/deliver/{party}/{message}         test hook: deliver a message
 

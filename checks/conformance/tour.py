@@ -8,6 +8,7 @@ is exercised at least once.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from ..explore import StateGraph
@@ -44,7 +45,7 @@ def cases(graph: StateGraph, model: ConformanceModel | None = None) -> list[Case
     for step, (_, i, label, j) in best.items():
         path = (*graph.path_to(i), (label, j))
         covers = frozenset(model.step_of(a, lab)
-                           for (_, a), (lab, _) in zip(path, path[1:], strict=False)
+                           for (_, a), (lab, _) in itertools.pairwise(path)
                            if labels[lab].transition >= 0)
         raw.append(Case(target=step, transition=labels[label].transition, path=path,
                         covers=covers))
