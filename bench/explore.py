@@ -27,7 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ordercheck.checks.explore import explore
 from ordercheck.checks.system import JointSystem
 from ordercheck.model.vtex import documented, observed
-
 from tests.toys import n_sellers
 
 

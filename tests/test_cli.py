@@ -7,8 +7,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from ordercheck.checks.cli import main
 from referencing import Registry, Resource
+
+from ordercheck.checks.cli import main
 
 ROOT = Path(__file__).parent.parent
 SCHEMAS = ROOT / "checks" / "schemas"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from ordercheck.checks.cli import main
 from ordercheck.checks.conformance.session import ConformanceModel
 from ordercheck.checks.conformance.stateful import run_stateful

@@ -9,6 +9,10 @@ import sys
 import threading
 
 import pytest
+
+from docs.examples.vtex_oms import buggy
+from docs.examples.vtex_oms.http_server import make_server
+from docs.examples.vtex_oms.reference import ReferenceOMS
 from ordercheck.checks.cli import main
 from ordercheck.checks.conformance.adapter import adapter_factory
 from ordercheck.checks.conformance.session import ConformanceModel
@@ -17,10 +21,6 @@ from ordercheck.checks.conformance.tour import run_tour
 from ordercheck.checks.explore import explore
 from ordercheck.checks.system import JointSystem
 from ordercheck.model.vtex import documented
-
-from docs.examples.vtex_oms import buggy
-from docs.examples.vtex_oms.http_server import make_server
-from docs.examples.vtex_oms.reference import ReferenceOMS
 
 HEADER = {"model_spec": "ordercheck.model.vtex:documented", "delivery": "fifo"}
 

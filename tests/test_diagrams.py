@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from ordercheck.checks.analysis import analyse
 from ordercheck.checks.cli import main
 from ordercheck.checks.explore import explore

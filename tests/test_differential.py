@@ -17,14 +17,15 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from statemachine import HistoryState, State, StateChart
+from statemachine.exceptions import InvalidDefinition
+from statemachine.orderedset import OrderedSet
+
 from ordercheck.checks.chart import CompiledChart, compile_chart
 from ordercheck.checks.explore import explore
 from ordercheck.checks.protocol import step
 from ordercheck.checks.system import JointSystem
 from ordercheck.model.vtex import documented, observed
-from statemachine import HistoryState, State, StateChart
-from statemachine.exceptions import InvalidDefinition
-from statemachine.orderedset import OrderedSet
 
 
 class _Model:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ordercheck.checks.analysis import analyse
 from ordercheck.checks.cli import main
 from ordercheck.checks.explore import explore

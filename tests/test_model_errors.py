@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from statemachine import State, StateChart
+
 from ordercheck.checks.cli import main
 from ordercheck.checks.protocol import InvalidModel, Message, Party, Timer, Workflow, step
 from ordercheck.checks.system import JointSystem
-from statemachine import State, StateChart
 
 
 def chart(**extra):

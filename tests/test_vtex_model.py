@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from ordercheck.checks.analysis import analyse
 from ordercheck.checks.explore import explore
 from ordercheck.checks.system import JointSystem

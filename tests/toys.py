@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from statemachine import State, StateChart
+
 from ordercheck.checks.properties import Sometimes
 from ordercheck.checks.protocol import Message, Party, Workflow, step
-from statemachine import State, StateChart
 
 _LAX = {"catch_errors_as_events": False, "validate_trap_states": False,
         "validate_final_reachability": False, "validate_disconnected_states": False}

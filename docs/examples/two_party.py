@@ -19,7 +19,6 @@ from ordercheck.checks.properties import Always, LeadsTo, Sometimes
 from ordercheck.checks.protocol import Message, Party, StatusView, Timer, Workflow, step
 
 
-
 class PurchaseOrder(StateChart):
     """The buyer's side."""
 

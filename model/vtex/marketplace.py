@@ -12,8 +12,9 @@ step 2, OCI and the deny endpoint's 400 text, which agree: marketplace
 
 from __future__ import annotations
 
-from ordercheck.checks.protocol import step, transient
 from statemachine import State, StateChart
+
+from ordercheck.checks.protocol import step, transient
 
 from .options import Options
 

@@ -8,8 +8,9 @@ underscores.  Citations use the tags of :mod:`.sources` plus the reference's row
 
 from __future__ import annotations
 
-from ordercheck.checks.protocol import step, transient
 from statemachine import HistoryState, State, StateChart
+
+from ordercheck.checks.protocol import step, transient
 
 from .options import Options
 
