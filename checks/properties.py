@@ -135,3 +135,54 @@ KINDS = {
 
 def kind_of(prop: Property) -> str:
     return KINDS[type(prop)]
+
+
+class Registry:
+    """Declare properties next to a model with decorators::
+
+        props = Registry()
+
+        @props.always("invoiced-means-paid", "An invoiced order was paid.")
+        def _(v: JointView) -> bool:
+            return v["marketplace"] != "invoiced" or v["seller"] == "invoiced"
+
+    ``tuple(props)`` (or ``props`` itself) goes to ``Workflow(properties=...)`` or to the
+    pytest plugin's ``check_model(..., properties=props)``.  Names must be unique.
+    """
+
+    def __init__(self) -> None:
+        self._items: list[Property] = []
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _add(self, prop: Property) -> None:
+        if any(p.name == prop.name for p in self._items):
+            raise ValueError(f"property {prop.name!r} is declared twice")
+        self._items.append(prop)
+
+    def _decorator(self, make):  # type: ignore[no-untyped-def]
+        def wrap(fn):  # type: ignore[no-untyped-def]
+            self._add(make(fn))
+            return fn
+        return wrap
+
+    def always(self, name: str, description: str, **kw: str):  # type: ignore[no-untyped-def]
+        return self._decorator(lambda fn: Always(name=name, description=description,
+                                                 holds=fn, **kw))
+
+    def always_step(self, name: str, description: str, **kw: str):  # type: ignore[no-untyped-def]
+        return self._decorator(lambda fn: AlwaysStep(name=name, description=description,
+                                                     holds=fn, **kw))
+
+    def sometimes(self, name: str, description: str, **kw: str):  # type: ignore[no-untyped-def]
+        return self._decorator(lambda fn: Sometimes(name=name, description=description,
+                                                    holds=fn, **kw))
+
+    def add(self, prop: Property) -> Property:
+        """Add a property built directly (``NeverAfter``, ``LeadsTo``, ...)."""
+        self._add(prop)
+        return prop

@@ -109,3 +109,46 @@ def test_conformance_suite_is_one_short_test_file(pytester):
         "*ordercheck conformance: step *: the implementation accepted seller.decline, which "
         "the model forbids here*",
     ])
+
+
+REGISTRY_TESTS = '''
+from ordercheck.checks.properties import Registry
+from ordercheck.checks.pytest_plugin import check_model
+
+props = Registry()
+
+
+@props.always("seller-never-canceled-while-marketplace-invoiced",
+              "A canceled seller order never faces an invoiced marketplace order.")
+def _(v):
+    return not (v["marketplace"] == "invoiced" and v["seller"] == "canceled")
+
+
+@props.sometimes("decline-possible", "The seller can be back in handling after a request.")
+def _(v):
+    return v["marketplace"] == "payment-approved" and v["seller"] == "handling"
+
+
+test_observed = check_model("ordercheck.model.vtex:observed", properties=props, builtin=())
+'''
+
+
+def test_properties_declared_with_a_registry_are_items(pytester):
+    pytester.makepyfile(test_registry=REGISTRY_TESTS)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-v", "-k",
+                                "seller-never or decline-possible")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*test_observed?seller-never-canceled-while-marketplace-"
+                                 "invoiced? PASSED*"])
+
+
+def test_registry_refuses_a_duplicate_name():
+    import pytest
+
+    from ordercheck.checks.properties import Registry
+
+    props = Registry()
+    props.always("p", "d")(lambda v: True)
+    with pytest.raises(ValueError, match="property 'p' is declared twice"):
+        props.sometimes("p", "d")(lambda v: True)
+    assert len(props) == 1
