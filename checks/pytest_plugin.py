@@ -144,7 +144,22 @@ class PropertyFailed(AssertionError):
     pass
 
 
-class PropertyItem(pytest.Item):
+class _OrdercheckItem(pytest.Item):
+    """Failures print ordercheck's own explanation instead of a Python traceback."""
+
+    headline = "ordercheck"
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, PropertyFailed):
+            return f"{self.headline}:\n{excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"{self.headline}: {self.name}"
+
+
+class PropertyItem(_OrdercheckItem):
     def __init__(self, *, check: ModelCheck, prop: str, kind: str, **kw: Any) -> None:
         super().__init__(**kw)
         self.check = check
@@ -152,6 +167,7 @@ class PropertyItem(pytest.Item):
         self.kind = kind
         self.add_marker("ordercheck")
         self.add_marker(f"ordercheck_{kind}")
+        self.headline = f"ordercheck property {prop!r} ({kind}) violated"
 
     def runtest(self) -> None:
         result = _result(self.check)
@@ -180,14 +196,6 @@ class PropertyItem(pytest.Item):
                 parts.append(f"    trace: {path}")
         return "\n".join(parts)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
-        if isinstance(excinfo.value, PropertyFailed):
-            return f"ordercheck property {self.prop!r} ({self.kind}) violated:\n{excinfo.value}"
-        return str(super().repr_failure(excinfo))
-
-    def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"ordercheck {self.kind}: {self.prop}"
 
 
 class ConformanceCollector(pytest.Collector):
@@ -211,7 +219,9 @@ class ConformanceCollector(pytest.Collector):
                                           suite=self.suite, case=None)
 
 
-class ConformanceItem(pytest.Item):
+class ConformanceItem(_OrdercheckItem):
+    headline = "ordercheck conformance"
+
     def __init__(self, *, suite: Conformance, case: int | None, **kw: Any) -> None:
         super().__init__(**kw)
         self.suite = suite
@@ -223,7 +233,7 @@ class ConformanceItem(pytest.Item):
         from .conformance.adapter import Guarded, adapter_factory, create
         from .conformance.session import ConformanceModel, Session
         from .conformance.stateful import run_stateful
-        from .conformance.tour import cases, commands_of
+        from .conformance.tour import cases, commands_of, play
 
         suite = self.suite
         make = (adapter_factory(suite.adapter, timeout=suite.timeout)
@@ -250,11 +260,7 @@ class ConformanceItem(pytest.Item):
                     if c.target == self.case)
         session = Session(model, Guarded(create(make), graph.system.parties, suite.timeout))
         try:
-            session.start()
-            for command in commands_of(model, case):
-                for bad in session.forbidden():
-                    session.apply(bad, must_reject=True)
-                session.apply(command)
+            play(session, commands_of(model, case))
         except AssertionError as exc:
             trace_dir.mkdir(parents=True, exist_ok=True)
             path = trace_dir / f"{self.parent.name}-tour-{self.case}.jsonl"
@@ -263,11 +269,3 @@ class ConformanceItem(pytest.Item):
         finally:
             session.close()
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
-        if isinstance(excinfo.value, PropertyFailed):
-            return f"ordercheck conformance: {excinfo.value}"
-        return str(super().repr_failure(excinfo))
-
-    def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"ordercheck conformance: {self.name}"

@@ -106,7 +106,7 @@ def test_conformance_suite_is_one_short_test_file(pytester):
     # 24 tour cases + 1 Hypothesis item each; production fails 12 cases and Hypothesis
     result.assert_outcomes(passed=25 + 12, failed=13)
     result.stdout.fnmatch_lines([
-        "*ordercheck conformance: step *: the implementation accepted seller.decline, which "
+        "*step *: the implementation accepted seller.decline, which "
         "the model forbids here*",
     ])
 

@@ -75,6 +75,16 @@ class TourResult:
     steps: int
 
 
+def play(session: Session, commands: list[Command], *, check_rejects: bool = True) -> None:
+    """One case on a fresh order: before each command, every forbidden one must be refused."""
+    session.start()
+    for command in commands:
+        if check_rejects:
+            for bad in session.forbidden():
+                session.apply(bad, must_reject=True)
+        session.apply(command)
+
+
 def run_tour(model: ConformanceModel, make_adapter, *, timeout: float = 5.0,
              check_rejects: bool = True, stop_after: int | None = None,
              header: dict | None = None) -> TourResult:
@@ -89,12 +99,7 @@ def run_tour(model: ConformanceModel, make_adapter, *, timeout: float = 5.0,
             result.errors.append((case, exc, ""))
             break
         try:
-            session.start()
-            for command in commands_of(model, case):
-                if check_rejects:
-                    for bad in session.forbidden():
-                        session.apply(bad, must_reject=True)
-                session.apply(command)
+            play(session, commands_of(model, case), check_rejects=check_rejects)
             result.passed += 1
         except Divergence as div:
             result.failures.append((case, div))
