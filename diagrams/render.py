@@ -1,5 +1,9 @@
 """DOT -> SVG/PNG with graphviz's ``dot``, under a timeout (dot can run for minutes on big
-graphs: dependency notes §4).  The only module that runs a program."""
+graphs: dependency notes §4).  The only module that runs a program.
+
+The ``graphviz`` package finds and identifies the executable; the layout itself runs through
+``subprocess`` because ``graphviz.pipe()`` has no timeout (0.21).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,20 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import graphviz
+
 
 class RenderError(RuntimeError):
     pass
 
 
 def available() -> bool:
-    return shutil.which("dot") is not None
+    """True when graphviz's ``dot`` runs (checked with the graphviz package)."""
+    try:
+        graphviz.version()
+    except (graphviz.ExecutableNotFound, OSError, RuntimeError):
+        return False
+    return True
 
 
 def render(dot_source: str, fmt: str, *, timeout: float = 30.0, engine: str = "dot") -> bytes:
