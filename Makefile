@@ -13,6 +13,7 @@ run: setup
 
 test: setup
 	$(PYTHON) -m ruff check .
+	$(PYTHON) -m mypy
 	$(PYTHON) -m pytest -q
 
 lint:

@@ -29,6 +29,7 @@ import itertools
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
@@ -299,7 +300,8 @@ def _first_step(graph: StateGraph, views: Views, pred) -> tuple[int, int, int] |
 def _check_property(prop: Property, graph: StateGraph, views: Views, g: nx.DiGraph,
                     final: list[bool], witnesses: dict[str, Path]) -> list[Finding]:
     kind = kind_of(prop)
-    common = {"kind": kind, "property": prop.name, "severity": prop.severity, "cite": prop.cite}
+    common: dict[str, Any] = {"kind": kind, "property": prop.name,
+                              "severity": prop.severity, "cite": prop.cite}
     if isinstance(prop, Always):
         bad = [i for i in range(graph.n_states) if not prop.holds(views[i])]
         if not bad:

@@ -359,7 +359,7 @@ class _Compiler:
         return None
 
     def candidates(self, leaf: str, event: str) -> list[TransitionInfo]:
-        out = []
+        out: list[TransitionInfo] = []
         for holder in [leaf, *self.ancestors(leaf)]:
             out.extend(t for t in self.state_transitions.get(holder, []) if t.event == event)
         return out

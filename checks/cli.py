@@ -363,11 +363,11 @@ def cmd_conform(args: argparse.Namespace) -> int:
             report["tour"]["failures"].append({
                 "target": model.step_names[case.target], "reason": str(div),
                 "commands": [c.to_json() for c in commands_of(model, case)], "trace": path})
-        for _case, exc, partial in tour.errors:
+        for _case, error, partial in tour.errors:
             errored = True
             path = save("tour-adapter-error.jsonl", partial)
-            lines.append(f"  ADAPTER ERROR {exc}" + (f" (partial trace: {path})" if path else ""))
-            report["tour"]["errors"].append({"reason": str(exc), "trace": path})
+            lines.append(f"  ADAPTER ERROR {error}" + (f" (partial trace: {path})" if path else ""))
+            report["tour"]["errors"].append({"reason": str(error), "trace": path})
     if not args.no_hypothesis and not errored:
         outcome = run_stateful(model, make, budget=args.budget, steps=args.steps,
                                seed=args.seed, timeout=args.timeout, header=header)

@@ -222,6 +222,10 @@ class ConformanceCollector(pytest.Collector):
 class ConformanceItem(_OrdercheckItem):
     headline = "ordercheck conformance"
 
+    @property
+    def _suite_name(self) -> str:
+        return self.parent.name if self.parent is not None else self.name
+
     def __init__(self, *, suite: Conformance, case: int | None, **kw: Any) -> None:
         super().__init__(**kw)
         self.suite = suite
@@ -252,7 +256,7 @@ class ConformanceItem(_OrdercheckItem):
             problem = outcome.error or outcome.failure
             if problem is not None:
                 trace_dir.mkdir(parents=True, exist_ok=True)
-                path = trace_dir / f"{self.parent.name}-hypothesis.jsonl"
+                path = trace_dir / f"{self._suite_name}-hypothesis.jsonl"
                 path.write_text(outcome.trace or "", encoding="utf-8")
                 raise PropertyFailed(f"{problem}\n    trace: {path}")
             return
@@ -263,7 +267,7 @@ class ConformanceItem(_OrdercheckItem):
             play(session, commands_of(model, case))
         except AssertionError as exc:
             trace_dir.mkdir(parents=True, exist_ok=True)
-            path = trace_dir / f"{self.parent.name}-tour-{self.case}.jsonl"
+            path = trace_dir / f"{self._suite_name}-tour-{self.case}.jsonl"
             path.write_text(session.trace(header), encoding="utf-8")
             raise PropertyFailed(f"{exc}\n    trace: {path}") from None
         finally:

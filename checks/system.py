@@ -180,12 +180,12 @@ class JointSystem:
                 raise InvalidModel(where, f"receiver {m.receiver!r} has no event {m.event!r}")
         if len({m.name for m in wf.messages}) != len(wf.messages):
             raise InvalidModel("Workflow.messages", "message names must be unique")
-        for t in wf.timers:
-            where = f"Workflow.timers[{t.name!r}]"
-            if t.party not in names:
-                raise InvalidModel(where, f"unknown party {t.party!r}")
-            if t.event not in chart_events[t.party]:
-                raise InvalidModel(where, f"party {t.party!r} has no event {t.event!r}")
+        for timer in wf.timers:
+            where = f"Workflow.timers[{timer.name!r}]"
+            if timer.party not in names:
+                raise InvalidModel(where, f"unknown party {timer.party!r}")
+            if timer.event not in chart_events[timer.party]:
+                raise InvalidModel(where, f"party {timer.party!r} has no event {timer.event!r}")
         declared = set(wf.guards)
         for c in self.charts:
             for t in c.transitions:
@@ -264,7 +264,7 @@ class JointSystem:
 
     def in_flight(self, state: int) -> tuple[str, ...]:
         """Messages in flight, in channel order, as ``sender->receiver:name``."""
-        out = []
+        out: list[str] = []
         for (p, q), ch in zip(self.channels, self._decode(state >> self.control_bits),
                               strict=True):
             out.extend(f"{self.parties[p]}->{self.parties[q]}:{self.messages[i].name}" for i in ch)

@@ -67,8 +67,9 @@ def steps_of(system: JointSystem, states: list[int], labels: list[int]) -> list[
     out = []
     for n, state in enumerate(states):
         view = system.state_view(state)
-        common = {"n": n, "status": dict(view.status), "in_flight": system.in_flight(state),
-                  "timers": system.armed_timers(state)}
+        common: dict[str, Any] = {"n": n, "status": dict(view.status),
+                                  "in_flight": system.in_flight(state),
+                                  "timers": system.armed_timers(state)}
         if n == 0:
             out.append(TraceStep(kind="start", actor=None, party=None, event=None, message=None,
                                  ignored=False, **common))
@@ -155,7 +156,8 @@ def _matches(label: StepLabel, rec: dict[str, Any]) -> bool:
 def replay(system: JointSystem, records: list[dict[str, Any]]) -> ReplayResult:
     """Re-run recorded steps on the model, checking each expected status along the way."""
     state = system.initial
-    states, labels = [state], []
+    states: list[int] = [state]
+    labels: list[int] = []
     for rec in records:
         line = rec.get("_line", 0)
         if rec["kind"] == "start":

@@ -129,7 +129,7 @@ class Guarded:
         self.adapter = adapter
         self.parties = parties
         self.timeout = timeout
-        automatic = getattr(adapter, "automatic", frozenset())
+        automatic: frozenset[str] = getattr(adapter, "automatic", frozenset())
         self.automatic = frozenset(automatic)
         # One worker thread per adapter runs every call, so a hang can be timed out.
         self._tasks: queue.Queue[Callable[[], Any]] = queue.Queue()

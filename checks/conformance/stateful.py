@@ -173,14 +173,14 @@ def run_stateful(model: ConformanceModel, make_adapter: Callable[[], Adapter], *
     )
     # The seed is forced the way pytest's --hypothesis-seed does it, so runs are repeatable
     # and a different --seed explores differently.
-    saved = hypothesis_core.global_force_seed
-    hypothesis_core.global_force_seed = seed
+    saved: int | None = hypothesis_core.global_force_seed
+    hypothesis_core.global_force_seed = seed  # type: ignore[assignment]  # typed as None
     try:
         run_state_machine_as_test(machine, settings=config)
     except (Divergence, AdapterError):
         pass  # recorded in outcome by the machine (the last one is the shrunk run)
     finally:
-        hypothesis_core.global_force_seed = saved
+        hypothesis_core.global_force_seed = saved  # type: ignore[assignment]
     return outcome
 
 
