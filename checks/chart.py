@@ -22,7 +22,6 @@ chart empty) are rejected with a clear :class:`InvalidModel` error rather than a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -412,7 +411,3 @@ class _Compiler:
             initial=start,
         )
 
-
-def guard_names(charts: Iterable[CompiledChart]) -> set[str]:
-    """Every guard name the charts refer to."""
-    return {name for c in charts for t in c.transitions for name, _ in t.guard}

@@ -43,7 +43,6 @@ from .protocol import (
     InvalidModel,
     Message,
     StatusView,
-    Timer,
     Workflow,
 )
 
@@ -75,10 +74,6 @@ class StepLabel:
             text = f"network {verb} {self.message} to {self.party}"
             return text + (" — ignored, no transition" if self.ignored else "")
         return f"{self.actor}: {self.party}.{self.event}"
-
-
-class BoundHit(Exception):
-    """A channel would exceed its capacity."""
 
 
 class JointSystem:
@@ -278,11 +273,6 @@ class JointSystem:
         return all(c.final[(ctrl >> s) & m]
                    for c, s, m in zip(self.charts, self._shift, self._masks, strict=True))
 
-    def parties_final(self, state: int) -> bool:
-        ctrl = state & self._control_mask
-        return all(c.final[(ctrl >> s) & m]
-                   for c, s, m in zip(self.charts, self._shift, self._masks, strict=True))
-
     def armed_timers(self, state: int) -> tuple[str, ...]:
         ctrl = state & self._control_mask
         guard_chans = state >> self.control_bits if self._guards_read_messages else None
@@ -322,10 +312,6 @@ class JointSystem:
             out[chart.party] = reasons
         return out
 
-    def timer_of(self, party: str, event: str) -> Timer | None:
-        return self._timer_events.get((self.party_index[party], event))
-
-    # -- guards and moves ---------------------------------------------------------------------
     def _guard_ok(self, guard: GuardSpec, view: StatusView) -> bool:
         guards = self.workflow.guards
         return all(bool(guards[name](view)) == expected for name, expected in guard)
@@ -568,10 +554,3 @@ class JointSystem:
         m = self.messages[msg]
         return self._label(StepLabel(kind=LOSE, party=m.receiver, event="",
                                      actor=NETWORK_ACTOR, transition=-1, message=m.name))
-
-    def step_by(self, state: int, want: StepLabel) -> int | None:
-        """The successor reached by a step equal to ``want`` (used by replay)."""
-        for label, nxt in self.successors(state):
-            if self.labels[label] == want:
-                return nxt
-        return None

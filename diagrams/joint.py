@@ -28,8 +28,6 @@ def classify(graph: StateGraph, analysis: Analysis) -> dict[int, str]:
     for i, s in enumerate(graph.states):
         if system.is_final(s):
             out[i] = "final"
-    stuck = {f.kind: f for f in analysis.findings}
-    del stuck
     dead = [i for i in range(graph.expanded) if graph.is_expanded(i)
             and graph.off[i] == graph.off[i + 1] and not system.is_final(graph.states[i])]
     for i in dead:
@@ -83,7 +81,6 @@ def joint_graph(graph: StateGraph, analysis: Analysis, *, cap: int = DEFAULT_CAP
               title=title or f"explored joint states of {system.workflow.name} "
                              f"({system.delivery})")
     chosen = set(range(graph.n_states))
-    mode = "full"
     if graph.n_states > cap:
         chosen = {0}
         for f in analysis.findings:
@@ -91,7 +88,6 @@ def joint_graph(graph: StateGraph, analysis: Analysis, *, cap: int = DEFAULT_CAP
                 chosen.update(i for _, i in f.path)
                 if f.state is not None:
                     chosen.update(j for _, j in graph.successors(f.state))
-        mode = "error subgraph"
         if len(chosen) > cap:
             return _quotient(graph, classes, cap, g)
         g.notes.append(f"{graph.n_states} states exceed the cap of {cap}: showing the error "
@@ -99,7 +95,6 @@ def joint_graph(graph: StateGraph, analysis: Analysis, *, cap: int = DEFAULT_CAP
                        f"their neighbours); {graph.n_states - len(chosen)} states dropped")
     else:
         g.notes.append(f"all {graph.n_states} states (cap {cap})")
-    del mode
     for i in sorted(chosen):
         cls = classes.get(i, "")
         g.node(id=f"s{i}", label=_label(graph, i), shape="box", fill=COLORS.get(cls, ""),

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import hypothesis.core as hypothesis_core
@@ -183,7 +182,3 @@ def run_stateful(model: ConformanceModel, make_adapter: Callable[[], Adapter], *
         hypothesis_core.global_force_seed = saved  # type: ignore[assignment]
     return outcome
 
-
-def write_trace(outcome: StatefulOutcome, path: Path) -> None:
-    if outcome.trace is not None:
-        path.write_text(outcome.trace, encoding="utf-8")

@@ -51,10 +51,6 @@ def dumps(vecs: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(v, sort_keys=True) + "\n" for v in vecs)
 
 
-def as_commands(vector: dict[str, Any]) -> list[Command]:
-    return [Command.from_json(step["command"]) for step in vector["steps"]]
-
-
 def run_vector(adapter: Adapter, vector: dict[str, Any]) -> str | None:
     """The Python reference runner: None when ``adapter`` passes ``vector``, else why not."""
     adapter.reset()
