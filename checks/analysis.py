@@ -50,6 +50,10 @@ from .protocol import NETWORK_ACTOR, TIMER_ACTOR
 
 Path = list[tuple[int, int]]  # [(label id or -1, state number)], initial state first
 
+#: The built-in properties every model is checked for: name -> finding kind.
+BUILTIN_PROPERTIES = {"no-deadlock": "deadlock", "no-livelock": "livelock",
+                      "can-always-finish": "doomed"}
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:

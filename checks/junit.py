@@ -5,14 +5,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from . import report as rep
+from .analysis import BUILTIN_PROPERTIES
 from .properties import kind_of
-
-BUILTIN = (("no-deadlock", "deadlock"), ("no-livelock", "livelock"),
-           ("can-always-finish", "doomed"))
 
 
 def render(result: rep.CheckResult) -> str:
-    props = [(name, kind) for name, kind in BUILTIN]
+    props = list(BUILTIN_PROPERTIES.items())
     props += [(p.name, kind_of(p)) for p in result.graph.system.workflow.properties]
     suite = ET.Element("testsuite", name=f"ordercheck.{result.model}.{result.delivery}")
     failures = skipped = 0

@@ -26,18 +26,14 @@ from typing import Any
 import pytest
 
 from . import report as rep
-from .analysis import Finding, analyse
+from .analysis import BUILTIN_PROPERTIES, Finding, analyse
 from .explore import explore
 from .properties import Property, kind_of
 from .protocol import Workflow
 from .system import JointSystem
 from .trace import write
 
-BUILTIN = {
-    "no-deadlock": "deadlock",
-    "no-livelock": "livelock",
-    "can-always-finish": "doomed",
-}
+BUILTIN = BUILTIN_PROPERTIES
 
 
 @dataclass(frozen=True)
