@@ -1,111 +1,176 @@
-"""A small two-party workflow that is not VTEX: a buyer's purchase order and a supplier's
-sales order, written the way the VTEX model is (one StateChart per party, every transition
-with its actor, messages and citation; the citations point at an imaginary spec, §1-§5).
+"""A two-party workflow that is not VTEX: a buyer's purchase order and a supplier's sales order.
 
-Check it (from the repository root):
+It is written the way the VTEX model is (``model/vtex``): one ``StateChart`` per party, every
+transition wrapped in ``step()`` with its actor, the messages it sends and a citation.  The
+citations point at an imaginary procurement spec, "PO":
 
-    ordercheck check --model docs/examples/two_party.py:workflow
+* PO §1  the buyer submits a purchase order to the supplier;
+* PO §2  the supplier opens a sales order and confirms it;
+* PO §3  the supplier packs (only with no withdrawal waiting in its inbox) and ships;
+* PO §4  the buyer may withdraw an order until the goods arrive; the supplier cancels and
+         confirms the withdrawal;
+* PO §5  an order not confirmed within 7 days lapses: it is withdrawn automatically, and a
+         confirmation arriving after that is ignored.
 
-It has one real finding: the buyer may withdraw its order while the supplier ships it
-(§4 allows both), the supplier ignores the withdrawal (it already shipped) and the buyer,
-waiting for a withdrawal confirmation, ignores the shipment: both stuck.
+Check it (any of these, exit code 1)::
+
+    ordercheck check --model docs/examples/two_party.py:workflow     # from the repository root
+    ordercheck check --model docs.examples.two_party:workflow        # from the repository root
+    ordercheck check --model two_party:workflow                      # from docs/examples
+
+The finding: the spec lets the buyer withdraw (§4, or the §5 lapse) while the supplier ships
+(§3).  The supplier's order is already shipped and ignores the withdrawal; the buyer,
+waiting for a withdrawal confirmation, ignores the shipment.  Neither side ever moves again
+(a deadlock), the two orders disagree, and the withdrawal is never answered.  The §3 guard
+narrows the race (no packing with a withdrawal in the inbox) but cannot close it: the timer
+can fire after packing.  ``fixed_workflow()`` adds the missing rule ("§4a: goods that
+arrive while a withdrawal is pending are received") and checks clean (exit 0).
 """
 
 from __future__ import annotations
 
 from statemachine import State, StateChart
 
-from ordercheck.checks.properties import Always, LeadsTo, Sometimes
-from ordercheck.checks.protocol import Message, Party, StatusView, Timer, Workflow, step
+from ordercheck.checks.properties import Always, JointView, LeadsTo, Sometimes
+from ordercheck.checks.protocol import (
+    Message,
+    Party,
+    StatusView,
+    Timer,
+    Workflow,
+    reads_messages,
+    step,
+)
+
+BUYER, SUPPLIER, PLATFORM = "buyer", "supplier", "platform"
 
 
-class PurchaseOrder(StateChart):
-    """The buyer's side."""
+def purchase_order_chart(fixed: bool) -> type[StateChart]:
+    """The buyer's chart; ``fixed`` adds the §4a rule that removes the finding.
 
-    catch_errors_as_events = False
-    validate_trap_states = False
-    validate_final_reachability = False
+    A function, like the VTEX ``seller_chart(options)``, so that both variants are classes
+    of their own (a chart class is compiled once per class).
+    """
 
-    draft = State("Draft", value="draft", initial=True)
-    sent = State("Sent", value="sent")
-    confirmed = State("Confirmed", value="confirmed")
-    withdrawing = State("Withdrawing", value="withdrawing")
-    received = State("Received", value="received", final=True)
-    withdrawn = State("Withdrawn", value="withdrawn", final=True)
+    class PurchaseOrder(StateChart):
+        """The buyer's purchase order, from draft to received or withdrawn."""
 
-    # §1 the buyer sends the order to the supplier
-    submit = step(draft.to(sent), actor="buyer", sends="order", cite="§1", happy=True)
-    # §2 the supplier's confirmation arrives
-    confirmation = step(sent.to(confirmed), actor="platform", cite="§2", happy=True)
-    # §4 the buyer may withdraw until the goods arrive
-    withdraw = step(sent.to(withdrawing) | confirmed.to(withdrawing), actor="buyer",
-                    sends="withdrawal", cite="§4")
-    # §4 the supplier acknowledges a withdrawal
-    withdrawal_confirmed = step(withdrawing.to(withdrawn), actor="platform", cite="§4")
-    # §3 goods arrive
-    shipment = step(confirmed.to(received), actor="platform", cite="§3", happy=True)
-    # §5 no confirmation within 7 days: the order lapses
-    lapse = step(sent.to(withdrawing), actor="platform", sends="withdrawal", cite="§5")
+        catch_errors_as_events = False  # a failing guard must fail the check, not be an event
+        validate_trap_states = False  # the checker reports stuck statuses, with traces
+        validate_final_reachability = False
+
+        draft = State("Draft", value="draft", initial=True)
+        sent = State("Sent", value="sent")
+        confirmed = State("Confirmed", value="confirmed")
+        withdrawing = State("Withdrawing", value="withdrawing")
+        received = State("Received", value="received", final=True)
+        withdrawn = State("Withdrawn", value="withdrawn", final=True)
+
+        submit = step(draft.to(sent), actor=BUYER, sends="order", cite="PO §1", happy=True)
+        confirmation = (
+            step(sent.to(confirmed), actor=PLATFORM, cite="PO §2", happy=True)
+            # a confirmation that crosses the lapse is expected, and dropped on purpose
+            | step(withdrawing.to.itself(internal=True), actor=PLATFORM, cite="PO §5"))
+        withdraw = step(sent.to(withdrawing) | confirmed.to(withdrawing), actor=BUYER,
+                        sends="withdrawal", cite="PO §4")
+        lapse = step(sent.to(withdrawing), actor=PLATFORM, sends="withdrawal", cite="PO §5")
+        withdrawal_confirmed = step(withdrawing.to(withdrawn), actor=PLATFORM, cite="PO §4")
+        if fixed:
+            shipment = (step(confirmed.to(received), actor=PLATFORM, cite="PO §3", happy=True)
+                        | step(withdrawing.to(received), actor=PLATFORM, cite="PO §4a"))
+        else:
+            shipment = step(confirmed.to(received), actor=PLATFORM, cite="PO §3", happy=True)
+
+    return PurchaseOrder
 
 
 class SalesOrder(StateChart):
-    """The supplier's side."""
+    """The supplier's sales order, from the order's arrival to shipped or cancelled."""
 
     catch_errors_as_events = False
     validate_trap_states = False
     validate_final_reachability = False
 
-    waiting = State("Waiting", value="waiting", initial=True)
+    waiting = State("Waiting for an order", value="waiting", initial=True)
     open_ = State("Open", value="open")
     packed = State("Packed", value="packed")
     shipped = State("Shipped", value="shipped", final=True)
     cancelled = State("Cancelled", value="cancelled", final=True)
 
-    order = step(waiting.to(open_), actor="platform", sends="confirmation", cite="§2",
+    order = step(waiting.to(open_), actor=PLATFORM, sends="confirmation", cite="PO §2",
                  happy=True)
-    pack = step(open_.to(packed, cond="credit_ok"), actor="supplier", cite="§3", happy=True)
-    ship = step(packed.to(shipped), actor="supplier", sends="shipment", cite="§3", happy=True)
-    # §4 a withdrawal before shipping cancels the sales order
-    withdrawal = step(open_.to(cancelled) | packed.to(cancelled) | waiting.to(cancelled),
-                      actor="platform", sends="withdrawal-confirmed", cite="§4")
+    pack = step(open_.to(packed, cond="no_withdrawal_waiting"), actor=SUPPLIER, cite="PO §3",
+                happy=True)
+    ship = step(packed.to(shipped), actor=SUPPLIER, sends="shipment", cite="PO §3", happy=True)
+    # FIFO: the order always arrives before a withdrawal, so `waiting` needs no withdrawal
+    withdrawal = step(open_.to(cancelled) | packed.to(cancelled), actor=PLATFORM,
+                      sends="withdrawal-confirmed", cite="PO §4")
 
 
-def credit_ok(v: StatusView) -> bool:
-    """§3: goods are packed only for an order the buyer has not started to withdraw."""
-    return v["buyer"] != "withdrawing"
+@reads_messages
+def no_withdrawal_waiting(v: StatusView) -> bool:
+    """PO §3: the warehouse reads its inbox before packing.
+
+    A message in flight to the supplier is one its inbox holds but it has not processed, so
+    the guard reads ``in_flight`` (hence ``@reads_messages``: guards are then evaluated per
+    channel contents, not only per status).
+    """
+    return "withdrawal" not in v.in_flight
+
+
+def _agree_when_settled(v: JointView) -> bool:
+    """When only people could move and one side has ended, both ended the same way."""
+    if not v.quiescent or not (v.final[BUYER] or v.final[SUPPLIER]):
+        return True
+    return (v[BUYER], v[SUPPLIER]) in {("received", "shipped"), ("withdrawn", "cancelled")}
+
+
+def _build(fixed: bool) -> Workflow:
+    return Workflow(
+        name="purchase-order-fixed" if fixed else "purchase-order",
+        parties=(Party(name=BUYER, chart=purchase_order_chart(fixed), title="Purchase order"),
+                 Party(name=SUPPLIER, chart=SalesOrder, title="Sales order")),
+        messages=(
+            Message(name="order", sender=BUYER, receiver=SUPPLIER, event="order",
+                    cite="PO §1"),
+            Message(name="confirmation", sender=SUPPLIER, receiver=BUYER,
+                    event="confirmation", cite="PO §2"),
+            Message(name="withdrawal", sender=BUYER, receiver=SUPPLIER, event="withdrawal",
+                    cite="PO §4"),
+            Message(name="withdrawal-confirmed", sender=SUPPLIER, receiver=BUYER,
+                    event="withdrawal_confirmed", cite="PO §4"),
+            Message(name="shipment", sender=SUPPLIER, receiver=BUYER, event="shipment",
+                    cite="PO §3"),
+        ),
+        timers=(Timer(name="confirmation-7-days", party=BUYER, event="lapse",
+                      duration="7 days", cite="PO §5"),),
+        guards={"no_withdrawal_waiting": no_withdrawal_waiting},
+        actors={BUYER: "the buyer's purchasing department",
+                SUPPLIER: "the supplier's warehouse",
+                PLATFORM: "either side's order system, acting on a message or the clock"},
+        properties=(
+            Always(name="agree-when-settled", cite="PO §4",
+                   description="When only people can move and one order has ended, both "
+                               "ended the same way (received/shipped or withdrawn/cancelled).",
+                   holds=_agree_when_settled),
+            Sometimes(name="can-be-received", cite="PO §3",
+                      description="An order can be received.",
+                      holds=lambda v: v[BUYER] == "received"),
+            LeadsTo(name="withdrawal-answered", cite="PO §4",
+                    description="A withdrawal is always answered: the buyer leaves "
+                                "withdrawing.",
+                    trigger=lambda v: v[BUYER] == "withdrawing",
+                    response=lambda v: v[BUYER] != "withdrawing"),
+        ),
+        description="A buyer's purchase order and a supplier's sales order (example)",
+    )
 
 
 def workflow() -> Workflow:
-    return Workflow(
-        name="purchase-order",
-        parties=(Party(name="buyer", chart=PurchaseOrder, title="Purchase order"),
-                 Party(name="supplier", chart=SalesOrder, title="Sales order")),
-        messages=(
-            Message(name="order", sender="buyer", receiver="supplier", event="order"),
-            Message(name="confirmation", sender="supplier", receiver="buyer",
-                    event="confirmation"),
-            Message(name="withdrawal", sender="buyer", receiver="supplier",
-                    event="withdrawal"),
-            Message(name="withdrawal-confirmed", sender="supplier", receiver="buyer",
-                    event="withdrawal_confirmed"),
-            Message(name="shipment", sender="supplier", receiver="buyer", event="shipment"),
-        ),
-        timers=(Timer(name="confirmation-7-days", party="buyer", event="lapse",
-                      duration="7 days", cite="§5"),),
-        guards={"credit_ok": credit_ok},
-        actors={"buyer": "the buyer's purchasing", "supplier": "the supplier's warehouse",
-                "platform": "either side's automation"},
-        properties=(
-            Always(name="agree-at-quiescence",
-                   description="When only people can move, both orders ended the same way.",
-                   holds=lambda v: not v.quiescent
-                   or (v["buyer"], v["supplier"]) in {("received", "shipped"),
-                                                      ("withdrawn", "cancelled")}),
-            Sometimes(name="can-be-received", description="An order can be received.",
-                      holds=lambda v: v["buyer"] == "received"),
-            LeadsTo(name="withdrawal-answered",
-                    description="A withdrawal is always answered.",
-                    trigger=lambda v: v["buyer"] == "withdrawing",
-                    response=lambda v: v["buyer"] != "withdrawing"),
-        ),
-    )
+    """The example as the spec states it: it has the withdraw-versus-ship race."""
+    return _build(fixed=False)
+
+
+def fixed_workflow() -> Workflow:
+    """The example with PO §4a added: the race is gone and the check passes."""
+    return _build(fixed=True)
