@@ -89,7 +89,7 @@ class Views:
         self.graph = graph
         self.system = graph.system
         self._views: dict[int, JointView] = {}
-        self._automatic = set(graph.system.workflow.automatic_actors)
+        self._automatic = frozenset(graph.system.workflow.automatic_actors)
 
     def __getitem__(self, i: int) -> JointView:
         v = self._views.get(i)
@@ -104,8 +104,7 @@ class Views:
                                                            strict=True)},
                 in_flight=self.system.in_flight(state),
                 timers=self.system.armed_timers(state),
-                automatic=any(self.system.labels[lab].actor in self._automatic
-                              for lab, _ in self.graph.successors(i)),
+                automatic=self.system.automatic_enabled(state, self._automatic),
             )
             self._views[i] = v
         return v
@@ -155,41 +154,45 @@ def analyse(graph: StateGraph, properties: Iterable[Property] = ()) -> Analysis:
                                  system.waits_for(graph.states[members[0]])),
             state=members[0], path=graph.path_to(members[0]), count=len(members)))
 
-    # -- livelocks and doomed states (only meaningful on a complete graph) --------------------
+    # -- livelocks and doomed states -------------------------------------------------------
+    # On a bounded graph only evidence made of fully expanded states counts: a trap none of
+    # whose members is open is a real bottom component, and a state that reaches neither a
+    # final state nor an open one has its whole future explored.
+    open_states = graph.open_states()
+    open_set = set(open_states)
+    may_escape = _reaches(g, open_states) if open_states else set()
     livelock_members: set[int] = set()
-    doomed: list[int] = []
-    if graph.complete:
-        # one finding per set of status combinations a trap cycles through
-        traps: dict[tuple[tuple[str, ...], ...], list[int]] = {}
-        for comp in nx.attracting_components(g):
-            if any(final[i] for i in comp):
-                continue
-            if len(comp) == 1:
-                (only,) = comp
-                if not g.has_edge(only, only):
-                    continue  # a deadlock, reported above
-            livelock_members |= comp
-            keys = tuple(sorted({status_key(i) for i in comp}))
-            traps.setdefault(keys, []).extend(comp)
-        for keys, members in sorted(traps.items(), key=lambda kv: min(kv[1])):
-            entry = min(members)
-            cycle = " | ".join(describe(k) for k in keys)
-            findings.append(Finding(
-                kind="livelock", property="no-livelock", severity="error",
-                title=f"livelock: {cycle}",
-                detail="runs can cycle here for ever without reaching a final status; "
-                       + _stuck_detail(views[entry]),
-                state=entry, path=graph.path_to(entry), count=len(members)))
-        can_finish = _reaches(g, [i for i in range(n) if final[i]])
-        doomed = [i for i in range(n) if i not in can_finish
-                  and i not in dead_set and i not in livelock_members]
-        for key, members in _group(doomed, status_key):
-            findings.append(Finding(
-                kind="doomed", property="can-always-finish", severity="error",
-                title=f"doomed: {describe(key)}",
-                detail="no final status is reachable from here any more (every continuation "
-                       "gets stuck)",
-                state=members[0], path=graph.path_to(members[0]), count=len(members)))
+    # one finding per set of status combinations a trap cycles through
+    traps: dict[tuple[tuple[str, ...], ...], list[int]] = {}
+    for comp in nx.attracting_components(g):
+        if any(final[i] or i in open_set for i in comp):
+            continue
+        if len(comp) == 1:
+            (only,) = comp
+            if not g.has_edge(only, only):
+                continue  # a deadlock, reported above
+        livelock_members |= comp
+        keys = tuple(sorted({status_key(i) for i in comp}))
+        traps.setdefault(keys, []).extend(comp)
+    for keys, members in sorted(traps.items(), key=lambda kv: min(kv[1])):
+        entry = min(members)
+        cycle = " | ".join(describe(k) for k in keys)
+        findings.append(Finding(
+            kind="livelock", property="no-livelock", severity="error",
+            title=f"livelock: {cycle}",
+            detail="runs can cycle here for ever without reaching a final status; "
+                   + _stuck_detail(views[entry]),
+            state=entry, path=graph.path_to(entry), count=len(members)))
+    can_finish = _reaches(g, [i for i in range(n) if final[i]])
+    doomed = [i for i in range(n) if i not in can_finish and i not in may_escape
+              and i not in dead_set and i not in livelock_members]
+    for key, members in _group(doomed, status_key):
+        findings.append(Finding(
+            kind="doomed", property="can-always-finish", severity="error",
+            title=f"doomed: {describe(key)}",
+            detail="no final status is reachable from here any more (every continuation "
+                   "gets stuck)",
+            state=members[0], path=graph.path_to(members[0]), count=len(members)))
 
     # -- coverage: unreachable statuses and dead transitions (need the whole graph) ---------------
     seen_status: dict[str, set[str]] = {p: set() for p in system.parties}

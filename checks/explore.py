@@ -39,7 +39,11 @@ class StateGraph:
     complete: bool
     bounds_hit: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    cut: set[int] = field(default_factory=set)  # states left unexpanded by --max-depth
+    #: States whose successors were not all computed although they were visited: beyond
+    #: ``--max-depth``, the one being expanded when ``--max-states`` struck, and those whose
+    #: sends overflowed a channel.  (States numbered ``>= expanded`` were never expanded.)
+    #: No deadlock, livelock, doomed or liveness verdict may rest on a cut state.
+    cut: set[int] = field(default_factory=set)
 
     @property
     def n_states(self) -> int:
@@ -68,7 +72,12 @@ class StateGraph:
         return path
 
     def is_expanded(self, i: int) -> bool:
+        """True when every successor of state ``i`` is in the graph."""
         return i < self.expanded and i not in self.cut
+
+    def open_states(self) -> list[int]:
+        """States whose successors are not all known (cut or never expanded), ascending."""
+        return sorted({*self.cut, *range(self.expanded, self.n_states)})
 
 
 Progress = Callable[[int, int, float], None]
@@ -130,6 +139,7 @@ def explore(
                 if n >= cap:
                     del index[nxt]
                     truncated = True
+                    cut.add(i)
                     continue
                 add_state(nxt)
                 add_parent(i)
@@ -152,8 +162,11 @@ def explore(
     expanded = i
     while len(off) < len(states) + 1:
         off.append(len(succ))
-    if system.bound_hits and "channel-capacity" not in bounds:
-        bounds.append("channel-capacity")
+    if system.overflowed:
+        overflowed = [index[s] for s in system.overflowed if s in index]
+        if overflowed:
+            cut.update(overflowed)
+            bounds.append("channel-capacity")
     return StateGraph(
         system=system,
         states=states,

@@ -159,6 +159,9 @@ class JointSystem:
         self._msg_receiver = [self.party_index[m.receiver] for m in self.messages]
         self.initial = self.pack_control([c.initial for c in self.charts])
         self.bound_hits = 0
+        #: States whose expansion dropped a send (channel full): their successors are not all
+        #: known, so the explorer marks them *cut* and no verdict may rest on them.
+        self.overflowed: set[int] = set()
 
     # -- validation ------------------------------------------------------------------------
     def _check_environment(self) -> None:
@@ -283,6 +286,17 @@ class JointSystem:
             if timer is not None:
                 names.append(timer.name)
         return tuple(sorted(set(names)))
+
+    def automatic_enabled(self, state: int, automatic: frozenset[str]) -> bool:
+        """True when some step of an actor in ``automatic`` is enabled in ``state``.
+
+        Computed from the state itself, not from explored edges: a state whose expansion was
+        cut by a bound must not look quiescent just because its successors are unknown.
+        """
+        ctrl = state & self._control_mask
+        guard_chans = state >> self.control_bits if self._guards_read_messages else None
+        return any(self.labels[label].actor in automatic
+                   for label, _, _ in self._local_moves(ctrl, guard_chans))
 
     def waits_for(self, state: int) -> dict[str, list[str]]:
         """Per party, what could still move it: messages it would handle (not in flight) and
@@ -521,6 +535,7 @@ class JointSystem:
                 nch = self._append_msgs(chans_id, sends)
                 if nch < 0:
                     self.bound_hits += 1
+                    self.overflowed.add(state)
                     continue
                 out.append((label, nctrl | (nch << cb)))
             else:
@@ -544,6 +559,7 @@ class JointSystem:
                 nch = self._append_msgs(rest, sends)
                 if nch < 0:
                     self.bound_hits += 1
+                    self.overflowed.add(state)
                     continue
             else:
                 nch = rest
