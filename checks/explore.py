@@ -1,4 +1,12 @@
-"""Exhaustive breadth-first exploration into a compact graph store.
+"""Explorer back ends behind one protocol, and the graph store they all produce.
+
+:class:`Explorer` is the seam below the transition system (Stateright's and TLC's shape): a
+back end takes anything :class:`Explorable` — an initial packed state and a ``successors``
+function whose state ints and action ids are canonical (see :mod:`.codec`) — plus
+:class:`Bounds`, and returns a :class:`StateGraph`, the output contract every analysis reads.
+:class:`BreadthFirst` is the reference back end; a new one is one class registered in
+:data:`EXPLORERS`.
+
 
 States are numbered in BFS discovery order (0 = initial), so the parent pointers give
 shortest traces and every number is reproducible run to run.  The store is plain
@@ -14,8 +22,36 @@ import time
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from .system import JointSystem
+__all__ = ["EXPLORERS", "Bounds", "BreadthFirst", "Explorable", "Explorer", "StateGraph",
+           "explore"]
+
+
+class Explorable(Protocol):
+    """What an explorer needs of a transition system."""
+
+    initial: int
+    #: states whose expansion dropped a send (a full channel): the explorer marks them cut
+    overflowed: set[int]
+
+    def successors(self, state: int) -> list[tuple[int, int]]:
+        """``(action id, next state)`` pairs, in a deterministic order."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """Where exploration may stop early.  Hitting one makes the verdict UNKNOWN."""
+
+    max_states: int | None = None
+    max_depth: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_states is not None and self.max_states < 1:
+            raise ValueError(f"max_states must be at least 1, got {self.max_states}")
+        if self.max_depth is not None and self.max_depth < 0:
+            raise ValueError(f"max_depth must be at least 0, got {self.max_depth}")
 
 
 @dataclass(slots=True)
@@ -27,7 +63,7 @@ class StateGraph:
     ``succ_label[...]``.  ``complete`` is False when a bound cut exploration short.
     """
 
-    system: JointSystem
+    system: Any  # the TransitionSystem explored (Explorable; analyses read its views)
     states: list[int]
     parent: array
     parent_label: array
@@ -83,14 +119,52 @@ class StateGraph:
 Progress = Callable[[int, int, float], None]
 
 
+class Explorer(Protocol):
+    """An explorer back end: same model and bounds in, an equal :class:`StateGraph` out
+    (same states, same action-labelled edges; numbering may differ between back ends)."""
+
+    name: str
+
+    def explore(self, system: Explorable, bounds: Bounds,
+                progress: Progress | None = None) -> StateGraph: ...
+
+
+class BreadthFirst:
+    """The reference back end: BFS numbering, so parent pointers give shortest traces."""
+
+    name = "bfs"
+
+    def explore(self, system: Explorable, bounds: Bounds,
+                progress: Progress | None = None) -> StateGraph:
+        return _bfs(system, max_states=bounds.max_states, max_depth=bounds.max_depth,
+                    progress=progress)
+
+
+#: Registered back ends by name.
+EXPLORERS: dict[str, Explorer] = {BreadthFirst.name: BreadthFirst()}
+
+
 def explore(
-    system: JointSystem,
+    system: Explorable,
+    *,
+    max_states: int | None = None,
+    max_depth: int | None = None,
+    progress: Progress | None = None,
+    explorer: Explorer | None = None,
+) -> StateGraph:
+    """Explore every state reachable from ``system.initial`` with ``explorer`` (BFS)."""
+    return (explorer or EXPLORERS["bfs"]).explore(
+        system, Bounds(max_states=max_states, max_depth=max_depth), progress)
+
+
+def _bfs(
+    system: Explorable,
     *,
     max_states: int | None = None,
     max_depth: int | None = None,
     progress: Progress | None = None,
 ) -> StateGraph:
-    """Explore every joint state reachable from ``system.initial``.
+    """Explore every joint state reachable from ``system.initial``, breadth first.
 
     Parameters
     ----------

@@ -37,6 +37,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .chart import CompiledChart, GuardSpec, TransitionInfo, compile_chart
+from .codec import ChannelCodec, StateCodec
+from .delivery import DELIVERY_MODES, SEMANTICS, Delivery, Take
 from .protocol import (
     NETWORK_ACTOR,
     TIMER_ACTOR,
@@ -46,11 +48,21 @@ from .protocol import (
     Workflow,
 )
 
-DELIVERY_MODES = ("fifo", "unordered", "duplicate", "lossy")
-MAX_CHANNEL_BITS = 32
+__all__ = [
+    "DELIVER",
+    "DELIVERY_MODES",
+    "DELIVER_KEEP",
+    "FIRE",
+    "LOSE",
+    "JointSystem",
+    "StepLabel",
+    "TransitionSystem",
+]
 
-#: Step kinds in :class:`StepLabel`.
-FIRE, DELIVER, DELIVER_KEEP, LOSE = "fire", "deliver", "deliver-keep", "lose"
+#: Step kinds in :class:`StepLabel` (a fired transition, or one of :class:`Take`).
+FIRE = "fire"
+DELIVER, DELIVER_KEEP, LOSE = Take.DELIVER.value, Take.DELIVER_KEEP.value, Take.LOSE.value
+_TAKE_FLAG = {Take.DELIVER: 0, Take.DELIVER_KEEP: 1, Take.LOSE: 2}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,15 +88,28 @@ class StepLabel:
         return f"{self.actor}: {self.party}.{self.event}"
 
 
-class JointSystem:
-    """A :class:`Workflow` compiled for exploration under one delivery mode."""
+class TransitionSystem:
+    """A :class:`Workflow` compiled for exploration under one delivery mode: the seam.
+
+    Front ends (the CLI, conformance, log checking) build one; explorer back ends
+    (:mod:`.explore`) read only :attr:`initial`, :meth:`successors` and :attr:`overflowed`;
+    analyses read the views.  Everything a state int or an action id means is fixed at
+    construction — the :class:`~.codec.StateCodec` layout and the static action table in
+    :attr:`labels` — so two processes compiling the same model agree on every id.  The memo
+    tables behind :meth:`successors` are caches of pure functions of those ids: filling them
+    in another order changes nothing they return.
+    """
 
     def __init__(self, workflow: Workflow, *, delivery: str = "fifo", capacity: int = 4) -> None:
         if delivery not in DELIVERY_MODES:
             raise InvalidModel("delivery", f"unknown delivery mode {delivery!r}",
                                f"choose one of {', '.join(DELIVERY_MODES)}")
+        if capacity < 1:
+            raise InvalidModel("capacity", f"channel capacity {capacity} holds no message",
+                               "use a capacity of at least 1")
         self.workflow = workflow
-        self.delivery = delivery
+        self.delivery = Delivery(delivery)
+        self._semantics = SEMANTICS[self.delivery]
         self.capacity = capacity
         self.parties = [p.name for p in workflow.parties]
         if len(set(self.parties)) != len(self.parties):
@@ -101,15 +126,6 @@ class JointSystem:
         for c in self.charts:
             self._toffset.append(len(self.transitions))
             self.transitions.extend(c.transitions)
-        # bit layout of the control part
-        self._shift: list[int] = []
-        bits = 0
-        for c in self.charts:
-            self._shift.append(bits)
-            bits += max(1, (len(c.configs) - 1).bit_length())
-        self._masks = [(1 << max(1, (len(c.configs) - 1).bit_length())) - 1 for c in self.charts]
-        self.control_bits = bits
-        self._control_mask = (1 << bits) - 1
         # channels: one per ordered (sender, receiver) pair that has messages
         pairs = sorted({(self.party_index[m.sender], self.party_index[m.receiver])
                         for m in workflow.messages})
@@ -122,27 +138,34 @@ class JointSystem:
                              for m in self.messages]
         self._delivery_events = {(self.party_index[m.receiver], m.event) for m in self.messages}
         self._timer_events = {(self.party_index[t.party], t.event): t for t in workflow.timers}
-        # interning: per channel, contents <-> id (0 = empty)
-        self._contents: list[list[tuple[int, ...]]] = [[()] for _ in pairs]
-        self._content_ids: list[dict[tuple[int, ...], int]] = [{(): 0} for _ in pairs]
+        # the canonical codec: a channel's symbols are its messages in declaration order
+        self._symbol = [0] * len(self.messages)
+        self._channel_msgs: list[list[int]] = [[] for _ in pairs]
+        for i, k in enumerate(self._msg_channel):
+            self._symbol[i] = len(self._channel_msgs[k])
+            self._channel_msgs[k].append(i)
+        self.codec = StateCodec(
+            config_counts=tuple(len(c.configs) for c in self.charts),
+            channels=tuple(ChannelCodec(
+                name=f"{self.parties[p]}->{self.parties[q]}",
+                symbols=len(self._channel_msgs[k]), capacity=capacity)
+                for k, (p, q) in enumerate(pairs)))
+        self._shift = list(self.codec.shifts)
+        self._masks = list(self.codec.masks)
+        self.control_bits = self.codec.control_bits
+        self._control_mask = self.codec.control_mask
+        self._ch_shift = list(self.codec.channel_shifts)
+        self._ch_mask = [ch.mask for ch in self.codec.channels]
         self._takes: list[dict[int, tuple[tuple[int, int, int], ...]]] = [{} for _ in pairs]
         self._puts: list[dict[tuple[int, int], int]] = [{} for _ in pairs]
         self.empty_channels = 0
-        self._ch_shift: list[int] = []
-        self._ch_mask: list[int] = []
-        width_total = 0
-        for k in range(len(pairs)):
-            kinds = sum(1 for c in self._msg_channel if c == k)
-            contents = sum(kinds ** n for n in range(capacity + 1))
-            width = min(MAX_CHANNEL_BITS, max(1, (contents - 1).bit_length()))
-            self._ch_shift.append(width_total)
-            self._ch_mask.append((1 << width) - 1)
-            width_total += width
         # bit position -> channel, to visit only non-empty channels
         self._bit_channel = [k for k in range(len(pairs))
                              for _ in range(self._ch_mask[k].bit_length())]
+        self._msg_bits = max(1, len(self.messages).bit_length())
         self.labels: list[StepLabel] = []
         self._label_ids: dict[StepLabel, int] = {}
+        self._enumerate_actions()
         self._local: dict[int, tuple[tuple[tuple[int, int, int], ...],
                                      tuple[tuple[int, int, str], ...]]] = {}
         self._deliver: dict[int, tuple[int, int, int]] = {}
@@ -157,7 +180,7 @@ class JointSystem:
                                                        tuple[str, ...]]] = {}
         self._party_deliver: dict[tuple[int, int, int, str], tuple[int, int, int]] = {}
         self._msg_receiver = [self.party_index[m.receiver] for m in self.messages]
-        self.initial = self.pack_control([c.initial for c in self.charts])
+        self.initial = self.codec.pack_control([c.initial for c in self.charts])
         self.bound_hits = 0
         #: States whose expansion dropped a send (channel full): their successors are not all
         #: known, so the explorer marks them *cut* and no verdict may rest on them.
@@ -203,36 +226,65 @@ class JointSystem:
 
     # -- packing ----------------------------------------------------------------------------
     def pack_control(self, configs: list[int]) -> int:
-        x = 0
-        for c, s in zip(configs, self._shift, strict=True):
-            x |= c << s
-        return x
+        return self.codec.pack_control(configs)
 
     def unpack(self, state: int) -> tuple[list[int], tuple[tuple[str, ...], ...]]:
         """Party configuration ids and channel contents (message names) of ``state``."""
-        ctrl = state & self._control_mask
-        configs = [(ctrl >> s) & m for s, m in zip(self._shift, self._masks, strict=True)]
+        configs = self.codec.configs(state & self._control_mask)
         chans = self._decode(state >> self.control_bits)
         return configs, tuple(tuple(self.messages[i].name for i in ch) for ch in chans)
 
     def _decode(self, chans: int) -> tuple[tuple[int, ...], ...]:
-        return tuple(contents[(chans >> self._ch_shift[k]) & self._ch_mask[k]]
-                     for k, contents in enumerate(self._contents))
+        """Per channel, its contents as message ids."""
+        return tuple(tuple(msgs[s] for s in contents) for msgs, contents in
+                     zip(self._channel_msgs, self.codec.decode_channels(chans), strict=True))
 
-    def _intern_content(self, k: int, content: tuple[int, ...]) -> int:
-        ids = self._content_ids[k]
-        i = ids.get(content)
-        if i is None:
-            i = len(self._contents[k])
-            if i > self._ch_mask[k]:
-                return -1  # more distinct contents than a field holds: a bound hit
-            ids[content] = i
-            self._contents[k].append(content)
-        return i
+    def _rank(self, k: int, content: tuple[int, ...]) -> int:
+        """The canonical rank of channel ``k``'s contents given as message ids."""
+        return self.codec.channels[k].rank(tuple(self._symbol[m] for m in content))
+
+    def _contents(self, k: int, rank: int) -> tuple[int, ...]:
+        msgs = self._channel_msgs[k]
+        return tuple(msgs[s] for s in self.codec.channels[k].unrank(rank))
+
+    def _enumerate_actions(self) -> None:
+        """Intern every action the model can take, up front and in declaration order, so an
+        action's id is the same in every process whatever order exploration meets it in:
+        fired transitions by global id, then per message its deliveries (ignored first,
+        then each receiving transition), copies kept, losses."""
+        for p, chart in enumerate(self.charts):
+            for tindex, info in enumerate(chart.transitions):
+                if (p, info.event) in self._delivery_events:
+                    continue
+                timer = self._timer_events.get((p, info.event))
+                self._label(StepLabel(
+                    kind=FIRE, party=chart.party, event=info.event,
+                    actor=TIMER_ACTOR if timer else info.meta.actor,
+                    transition=self._toffset[p] + tindex, sends=info.meta.sends))
+        kinds = self._semantics.takes_kinds
+        for m in self.messages:
+            q = self.party_index[m.receiver]
+            chart = self.charts[q]
+            for kind in (k for k in kinds if k is not Take.LOSE):
+                self._label(StepLabel(kind=kind.value, party=m.receiver, event=m.event,
+                                      actor=NETWORK_ACTOR, transition=-1, message=m.name,
+                                      ignored=True))
+                for tindex, info in enumerate(chart.transitions):
+                    if info.event == m.event:
+                        self._label(StepLabel(
+                            kind=kind.value, party=m.receiver, event=m.event,
+                            actor=NETWORK_ACTOR, transition=self._toffset[q] + tindex,
+                            message=m.name, sends=info.meta.sends))
+            if Take.LOSE in kinds:
+                self._label(StepLabel(kind=LOSE, party=m.receiver, event="",
+                                      actor=NETWORK_ACTOR, transition=-1, message=m.name))
+        self._actions_sealed = True
 
     def _label(self, label: StepLabel) -> int:
         i = self._label_ids.get(label)
         if i is None:
+            if getattr(self, "_actions_sealed", False):
+                raise AssertionError(f"action not in the static table: {label}")
             i = self._label_ids[label] = len(self.labels)
             self.labels.append(label)
         return i
@@ -243,7 +295,7 @@ class JointSystem:
         key = ctrl if chans_id is None else ctrl | (chans_id << self.control_bits)
         v = self._views.get(key)
         if v is None:
-            configs = [(ctrl >> s) & m for s, m in zip(self._shift, self._masks, strict=True)]
+            configs = self.codec.configs(ctrl)
             flight: frozenset[str] = frozenset()
             if chans_id is not None:
                 flight = frozenset(self.messages[i].name for ch in self._decode(chans_id)
@@ -422,7 +474,7 @@ class JointSystem:
         """The receiver's reaction to a delivered message: (label, next control, sends);
         label -1 when the receiver is transient and the message must wait."""
         base = ctrl if chans_id is None else ctrl | (chans_id << self.control_bits)
-        key = (base << 12) | (msg << 2) | (0 if kind == DELIVER else 1)
+        key = (((base << self._msg_bits) | msg) << 1) | (0 if kind == DELIVER else 1)
         hit = self._deliver.get(key)
         if hit is not None:
             return hit
@@ -476,20 +528,11 @@ class JointSystem:
         return out
 
     def _take_memo(self, k: int, content_id: int) -> tuple[tuple[int, int, int], ...]:
-        ch = self._contents[k][content_id]
-        if self.delivery in ("fifo", "lossy"):
-            choices = [0]
-        else:
-            choices = [i for i, msg in enumerate(ch) if i == 0 or msg != ch[i - 1]]
-        out: list[tuple[int, int, int]] = []
-        for i in choices:
-            rest = self._intern_content(k, ch[:i] + ch[i + 1:])  # shorter: never overflows
-            out.append((ch[i], rest, 0))  # deliver and remove
-            if self.delivery == "duplicate":
-                out.append((ch[i], content_id, 1))  # deliver, keep a copy
-            if self.delivery == "lossy":
-                out.append((ch[i], rest, 2))  # lose
-        takes = self._takes[k][content_id] = tuple(out)
+        ch = self._contents(k, content_id)
+        takes = self._takes[k][content_id] = tuple(
+            (msg, content_id if kind is Take.DELIVER_KEEP else self._rank(k, rest),
+             _TAKE_FLAG[kind])
+            for msg, rest, kind in self._semantics.takes(ch))
         return takes
 
     def _append_msgs(self, chans: int, sends_id: int) -> int:
@@ -500,14 +543,8 @@ class JointSystem:
             content = (chans >> shift) & self._ch_mask[k]
             new = self._puts[k].get((content, msg))
             if new is None:
-                ch = self._contents[k][content]
-                if self.delivery == "duplicate":
-                    grown = tuple(sorted(set(ch) | {msg}))
-                elif self.delivery == "unordered":
-                    grown = tuple(sorted((*ch, msg)))
-                else:
-                    grown = (*ch, msg)
-                new = -1 if len(grown) > self.capacity else self._intern_content(k, grown)
+                grown = self._semantics.put(self._contents(k, content), msg)
+                new = -1 if len(grown) > self.capacity else self._rank(k, grown)
                 self._puts[k][(content, msg)] = new
             if new < 0:
                 return -1
@@ -543,13 +580,14 @@ class JointSystem:
         if not chans_id:
             return out
         deliverable = self._deliverable(chans_id)
-        base = (ctrl if guard_chans is None else ctrl | (chans_id << cb)) << 12
+        msg_bits = self._msg_bits
+        base = (ctrl if guard_chans is None else ctrl | (chans_id << cb)) << msg_bits
         deliver_memo = self._deliver
         for msg, rest, flag in deliverable:
             if flag == 2:
                 out.append((self._lose_label(msg), ctrl | (rest << cb)))
                 continue
-            hit = deliver_memo.get(base | (msg << 2) | flag)
+            hit = deliver_memo.get(((base | msg) << 1) | flag)
             if hit is None:
                 hit = self._delivery(ctrl, msg, DELIVER_KEEP if flag else DELIVER, guard_chans)
             label, nctrl, sends = hit
@@ -570,3 +608,7 @@ class JointSystem:
         m = self.messages[msg]
         return self._label(StepLabel(kind=LOSE, party=m.receiver, event="",
                                      actor=NETWORK_ACTOR, transition=-1, message=m.name))
+
+
+#: The name this class had before the seam; kept for models and tests written against it.
+JointSystem = TransitionSystem
