@@ -31,7 +31,7 @@ def behaviour(result: rep.CheckResult) -> Behaviour:
     for i, state in enumerate(result.graph.states):
         view = system.state_view(state)
         combos.setdefault(tuple(view[p] for p in system.parties), i)
-    findings = {(f.kind, f.title): f for f in result.analysis.findings}
+    findings = {(f.kind.value, f.title): f for f in result.analysis.findings}
     return Behaviour(result, statuses, {t.label for t in system.transitions}, combos, findings)
 
 

@@ -123,18 +123,58 @@ class LeadsTo(Property):
                                    "message delivery); people may never act")
 
 
-KINDS = {
-    Always: "invariant",
-    AlwaysStep: "action",
-    Sometimes: "witness",
-    SometimesStep: "witness",
-    NeverAfter: "history",
-    LeadsTo: "liveness",
-}
+# -- the built-in properties every model is checked for --------------------------------------
+# They are ordinary Property objects so that one registry (``checks.analyses.registry``)
+# drives dispatch, JUnit test cases, pytest markers, fingerprints and the docs for them and
+# for user properties alike.
+
+_BUILTIN = {"cite": "ordercheck"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoDeadlock(Property):
+    name: str = "no-deadlock"
+    description: str = "No reachable non-final state is without a successor."
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoLivelock(Property):
+    name: str = "no-livelock"
+    description: str = "No run can cycle for ever without reaching a final status."
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CanAlwaysFinish(Property):
+    name: str = "can-always-finish"
+    description: str = "From every reachable state a final status is still reachable."
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EveryStatusReachable(Property):
+    name: str = "every-status-reachable"
+    description: str = "Every declared status is shown by some reachable state."
+    severity: str = "warning"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EveryTransitionFires(Property):
+    name: str = "every-transition-fires"
+    description: str = "Every declared transition fires in some reachable step."
+    severity: str = "warning"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessagesHandled(Property):
+    name: str = "messages-handled"
+    description: str = "No message reaches a non-final party that has no transition for it."
+    severity: str = "warning"
 
 
 def kind_of(prop: Property) -> str:
-    return KINDS[type(prop)]
+    """The finding kind a property's failures carry (``invariant``, ``liveness``, ...)."""
+    from .analyses.registry import kind_of as registered
+
+    return registered(prop).value
 
 
 class Registry:

@@ -28,6 +28,7 @@ import pytest
 from . import report as rep
 from .analysis import BUILTIN_PROPERTIES, Finding, analyse
 from .explore import explore
+from .findings import FindingKind
 from .properties import Property, kind_of
 from .protocol import Workflow
 from .system import JointSystem
@@ -105,8 +106,7 @@ def _result(check: ModelCheck) -> rep.CheckResult:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ordercheck: an ordercheck model property or "
                                        "conformance item")
-    for kind in ("invariant", "action", "history", "liveness", "witness", "deadlock",
-                 "livelock", "doomed", "conformance"):
+    for kind in (*(k.value for k in FindingKind), "conformance"):
         config.addinivalue_line("markers", f"ordercheck_{kind}: ordercheck {kind} items")
 
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from .chart import CompiledChart, GuardSpec, TransitionInfo, compile_chart
 from .codec import ChannelCodec, StateCodec
 from .delivery import DELIVERY_MODES, SEMANTICS, Delivery, Take
+from .findings import Blame, InFlight, Wait, WaitKind
 from .protocol import (
     NETWORK_ACTOR,
     TIMER_ACTOR,
@@ -350,33 +351,43 @@ class TransitionSystem:
         return any(self.labels[label].actor in automatic
                    for label, _, _ in self._local_moves(ctrl, guard_chans))
 
-    def waits_for(self, state: int) -> dict[str, list[str]]:
-        """Per party, what could still move it: messages it would handle (not in flight) and
-        transitions its guards block.  Empty list = the party has no way out at all.
+    def blame(self, state: int) -> tuple[Blame, ...]:
+        """Who waits on what, for every non-final party: messages it would handle (not in
+        flight) and events its guards block.  A party with no waits has no way out at all.
 
-        This is the "blame" of a stuck state: who waits on what.
+        This is the "blame" of a stuck state, as data (:class:`~.findings.Blame`).
         """
         configs, _ = self.unpack(state)
         view = self.state_view(state)
-        out: dict[str, list[str]] = {}
+        out: list[Blame] = []
         for p, (chart, cfg) in enumerate(zip(self.charts, configs, strict=True)):
-            reasons: list[str] = []
+            if chart.final[cfg]:
+                continue
+            waits: list[Wait] = []
             for event in chart.events:
                 cands = chart.moves.get((cfg, event), ())
                 if not cands:
                     continue
                 if (p, event) in self._delivery_events:
-                    names = [m.name for m in self.messages
-                             if m.receiver == chart.party and m.event == event]
-                    reasons.extend(f"message {n}" for n in names)
+                    waits.extend(Wait(WaitKind.MESSAGE, m.name) for m in self.messages
+                                 if m.receiver == chart.party and m.event == event)
                     continue
                 if self._select(p, cfg, event, view) is None:
-                    guards = sorted({name for t, _, _ in cands
-                                     for name, _ in chart.transitions[t].guard})
-                    reasons.append(f"{event} (blocked by guard {', '.join(guards)})"
-                                   if guards else f"{event} (waits for a transient status)")
-            out[chart.party] = reasons
-        return out
+                    guards = tuple(sorted({name for t, _, _ in cands
+                                           for name, _ in chart.transitions[t].guard}))
+                    waits.append(Wait(WaitKind.GUARD, event, guards) if guards
+                                 else Wait(WaitKind.TRANSIENT, event))
+            out.append(Blame(chart.party, chart.configs[cfg].leaf, tuple(waits)))
+        return tuple(out)
+
+    def in_flight_messages(self, state: int) -> tuple[InFlight, ...]:
+        """Messages in flight, in channel order."""
+        out: list[InFlight] = []
+        for (p, q), ch in zip(self.channels, self._decode(state >> self.control_bits),
+                              strict=True):
+            out.extend(InFlight(self.parties[p], self.parties[q], self.messages[i].name)
+                       for i in ch)
+        return tuple(out)
 
     def _guard_ok(self, guard: GuardSpec, view: StatusView) -> bool:
         guards = self.workflow.guards

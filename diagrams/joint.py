@@ -22,41 +22,16 @@ DEFAULT_CAP = 300
 
 
 def classify(graph: StateGraph, analysis: Analysis) -> dict[int, str]:
-    """State number -> class for colouring (deadlock > livelock > doomed > final)."""
-    system = graph.system
-    out: dict[int, str] = {}
-    for i, s in enumerate(graph.states):
-        if system.is_final(s):
-            out[i] = "final"
-    dead = [i for i in range(graph.expanded) if graph.is_expanded(i)
-            and graph.off[i] == graph.off[i + 1] and not system.is_final(graph.states[i])]
-    for i in dead:
-        out[i] = "deadlock"
-    can_finish = _reaches_final(graph)
-    for i in range(graph.n_states):
-        if i not in can_finish and i not in out:
-            out[i] = "doomed"
-    for f in analysis.findings:
-        if f.kind == "livelock" and f.state is not None:
-            out[f.state] = "livelock"
+    """State number -> class for colouring (deadlock > livelock > doomed > final), taken from
+    the findings' member sets: the diagram shows what the analysis found, never recomputes."""
+    out: dict[int, str] = {i: "final" for i, s in enumerate(graph.states)
+                           if graph.system.is_final(s)}
+    for kind in ("doomed", "livelock", "deadlock"):  # later kinds win
+        for f in analysis.findings:
+            if f.kind == kind:
+                out.update(dict.fromkeys(f.members, kind))
     out.setdefault(0, "initial")
     return out
-
-
-def _reaches_final(graph: StateGraph) -> set[int]:
-    pred: dict[int, list[int]] = {}
-    for i in range(graph.n_states):
-        for _, j in graph.successors(i):
-            pred.setdefault(j, []).append(i)
-    todo = [i for i, s in enumerate(graph.states) if graph.system.is_final(s)]
-    seen = set(todo)
-    while todo:
-        j = todo.pop()
-        for i in pred.get(j, []):
-            if i not in seen:
-                seen.add(i)
-                todo.append(i)
-    return seen
 
 
 def _label(graph: StateGraph, i: int) -> str:

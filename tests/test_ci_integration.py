@@ -25,7 +25,8 @@ def test_junit_xml_one_testcase_per_property(tmp_path, capsys):
     suite = ET.parse(xml).getroot()
     assert suite.tag == "testsuite"
     cases = suite.findall("testcase")
-    assert int(suite.get("tests")) == len(cases) == 13
+    # 6 built-ins (the 3 warning-level ones included) + 10 of the model's properties
+    assert int(suite.get("tests")) == len(cases) == 16
     failed = sorted(c.get("name") for c in cases if c.find("failure") is not None)
     assert int(suite.get("failures")) == len(failed)
     assert failed == sorted(["no-deadlock", "can-always-finish", "agree-at-quiescence",
@@ -34,6 +35,20 @@ def test_junit_xml_one_testcase_per_property(tmp_path, capsys):
                              "cancellation-request-answered"])
     deadlock = next(c for c in cases if c.get("name") == "no-deadlock").find("failure")
     assert "deliver cancel-request -> seller [ignored]" in deadlock.text
+
+
+def test_junit_xml_fail_on_warning_fails_the_warning_cases(tmp_path, capsys):
+    """``--fail-on warning`` makes warnings fail the run, so JUnit must show them failing."""
+    xml = tmp_path / "r.xml"
+    main(["check", "--variant", "documented", "--no-cache", "--junit-xml", str(xml)])
+    cases = ET.parse(xml).getroot().findall("testcase")
+    assert [c.get("name") for c in cases if c.find("failure") is not None] == []
+    assert main(["check", "--variant", "documented", "--no-cache", "--fail-on", "warning",
+                 "--junit-xml", str(xml)]) == 1
+    capsys.readouterr()
+    cases = ET.parse(xml).getroot().findall("testcase")
+    assert [c.get("name") for c in cases if c.find("failure") is not None] == [
+        "every-transition-fires"]
 
 
 def test_github_summary(tmp_path, capsys, monkeypatch):

@@ -23,7 +23,8 @@ test_regressed = check_model("mymodel:workflow")
 '''
 
 PROPERTIES = [
-    "no-deadlock", "no-livelock", "can-always-finish", "final-statuses-absorbing",
+    "no-deadlock", "no-livelock", "can-always-finish", "every-status-reachable",
+    "every-transition-fires", "messages-handled", "final-statuses-absorbing",
     "agree-at-quiescence", "no-invoice-after-accepted-cancellation",
     "no-marketplace-invoiced-during-seller-cancellation",
     "decline-only-when-both-await-decision", "decline-restores-previous-status",

@@ -1,0 +1,41 @@
+"""Coverage of the declaration: statuses no reachable state shows, transitions no reachable
+step fires.  Both need the whole graph: on a bounded one they are not evaluated.
+
+Example: a status only a dead branch enters is ``unreachable status: seller foo``; a transition
+whose guard never holds is ``dead transition: seller a --go--> b`` with its guard named.
+"""
+
+from __future__ import annotations
+
+from ..findings import Finding, FindingKind, Severity
+from ..properties import Property
+from .context import Context
+
+
+def unreachable_statuses(ctx: Context, prop: Property) -> list[Finding]:
+    if not ctx.graph.complete:
+        return []
+    seen: dict[str, set[str]] = {p: set() for p in ctx.system.parties}
+    for i in range(ctx.n):
+        for p, s in ctx.views[i].status.items():
+            seen[p].add(s)
+    out = []
+    for chart in ctx.system.charts:
+        declared = [v for v, s in chart.states.items() if s.kind == "atomic"]
+        for value in sorted(set(declared) - seen[chart.party]):
+            out.append(Finding(
+                kind=FindingKind.UNREACHABLE_STATUS, property=prop.name,
+                severity=Severity(prop.severity), state=None, party=chart.party,
+                status=value))
+    return out
+
+
+def dead_transitions(ctx: Context, prop: Property) -> list[Finding]:
+    if not ctx.graph.complete:
+        return []
+    labels = ctx.system.labels
+    fired = {labels[lab].transition for lab in ctx.graph.succ_label}
+    return [Finding(
+        kind=FindingKind.DEAD_TRANSITION, property=prop.name, severity=Severity(prop.severity),
+        state=None, transition=t.label, guards=tuple(n for n, _ in t.guard), cite=t.meta.cite)
+        for gt, t in enumerate(ctx.system.transitions) if gt not in fired]
