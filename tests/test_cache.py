@@ -254,7 +254,9 @@ def test_a_source_edited_after_import_in_the_same_process_is_not_cached(tmp_path
 @pytest.mark.parametrize("entry", [
     "{not json", "[]", "null", '{"verdict": "OK"}', "[" * 100_000 + "]" * 100_000,
     "\udcff", "VALID:verdict=MAYBE", "VALID:trace=../../escape.jsonl",
-    "VALID:trace=x.jsonl:5", "DIRECTORY"])
+    "VALID:trace=x.jsonl:5", "DIRECTORY"],
+    ids=["not-json", "a-list", "null", "incomplete", "deep-nesting", "not-utf8",
+         "unknown-verdict", "trace-name-escapes", "trace-not-text", "a-directory"])
 def test_a_corrupt_entry_is_a_miss(tmp_path, fresh, entry):
     spec = write_model(tmp_path)
     first = fresh("--model", spec)
