@@ -90,7 +90,7 @@ MALFORMATIONS = ("undeclared-message", "missing-guard", "duplicate-party", "empt
                  "unknown-receiver", "undeclared-state", "raising-guard", "non-callable-guard",
                  "raising-property", "non-callable-property", "factory-exits",
                  "factory-raises", "not-a-workflow", "duplicate-property")
-MALFORMED_EXAMPLES = 3  # per malformation: each is drawn, whatever the model around it
+MALFORMED_EXAMPLES = 10  # per malformation: each is drawn, whatever the model around it
 
 
 @dataclass
@@ -313,12 +313,12 @@ def bounded_case(directory: Path, spec: ModelSpec, bounds: list[list[str]]) -> l
     return problems
 
 
-BOUNDS = st.tuples(st.integers(1, 40), st.integers(1, 8), st.integers(1, 3)).map(
+BOUNDS = st.tuples(st.integers(1, 12), st.integers(1, 6), st.integers(1, 3)).map(
     lambda b: [["--max-states", str(b[0])], ["--max-depth", str(b[1])],
                ["--capacity", str(b[2])]])
 
 
-@settings(FUZZ, max_examples=40)
+@settings(FUZZ, max_examples=300)
 @given(spec=model_specs(), bounds=BOUNDS)
 def test_bounded_runs_agree_with_the_unbounded_run(tmp_path, spec, bounds):
     problems = bounded_case(tmp_path, spec, bounds)
@@ -349,35 +349,68 @@ def test_a_malformed_model_is_exit_2_naming_it(tmp_path, malformation):
 
 # -- random traces and bytes ---------------------------------------------------------------------
 
-STATUSES = ("order-created", "on-order-completed", "payment-pending", "payment-approved",
-            "null", "invoiced", "canceled", "bogus")
-STEP_KEYS = ("n", "actor", "event", "status", "in_flight", "party", "message", "kind")
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "model/vtex/scenarios/ki-1004978.jsonl"
+SCENARIO_STEPS = [json.loads(line) for line in SCENARIO.read_text().splitlines()[1:]]
+STEP_SCHEMA = json.loads((ROOT / "checks/schemas/trace-step.schema.json").read_text())
+STEP_KEYS = sorted({k for step in SCENARIO_STEPS for k in step})
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(STATUSES)
-    | st.text(max_size=5), lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.sampled_from(("marketplace", "seller", *STEP_KEYS)), inner,
-                      max_size=3), max_leaves=6)
+    st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=5)
+    | st.sampled_from(("order-created", "null", "invoiced", "marketplace", "seller", "fire",
+                       "deliver", "lose", "start")),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(("marketplace", "seller", *STEP_KEYS)), inner, max_size=3),
+    max_leaves=6)
 HEADERS = st.sampled_from([
     None, {"model": "vtex-observed", "delivery": "fifo"},
     {"model_spec": "ordercheck.model.vtex:observed", "delivery": "fifo"},
+    {"model_spec": "ordercheck.model.vtex:documented"},
     {"model_spec": "sys:exit"}, {"model_spec": "os:getcwd"}, {"delivery": "warp"},
-    {"model_spec": 5}, {"header": True, "model_spec": None}])
+    {"model_spec": 5}, {"model_spec": None}, {"model_spec": str(SCENARIO) + ":x"}])
 
 
 @st.composite
 def trace_files(draw: st.DrawFn) -> bytes:
+    """A prefix of the shipped KI-1004978 trace, perhaps mutated, under a random header."""
     lines = []
     header = draw(HEADERS)
     if header is not None:
-        lines.append(json.dumps({"header": header} if draw(st.booleans()) else header))
-    for _ in range(draw(st.integers(0, 4))):
-        step = draw(st.dictionaries(st.sampled_from(STEP_KEYS), JSON_VALUES, max_size=5))
-        lines.append(json.dumps(step) if draw(st.integers(0, 9)) else draw(
-            st.text(max_size=20)))
+        lines.append(json.dumps({"trace": 1, **header}))
+    steps = [dict(step) for step in SCENARIO_STEPS[:draw(
+        st.integers(0, len(SCENARIO_STEPS)))]]
+    for _ in range(draw(st.integers(0, 2)) if steps else 0):
+        step = steps[draw(st.integers(0, len(steps) - 1))]
+        key = draw(st.sampled_from(STEP_KEYS))
+        if draw(st.booleans()):
+            step.pop(key, None)
+        else:
+            step[key] = draw(JSON_VALUES)
+    lines += [json.dumps(step) for step in steps]
+    if draw(st.integers(0, 9)) == 0:
+        lines.insert(draw(st.integers(0, len(lines))), draw(st.text(max_size=20)))
     return "\n".join(lines).encode()
 
 
-@settings(FUZZ, max_examples=60)
+def _schema_breaks(content: bytes) -> list[str]:
+    """Lines of a trace (header included) that break the published trace schema."""
+    import jsonschema
+
+    validator = jsonschema.validators.validator_for(STEP_SCHEMA)(STEP_SCHEMA)
+    broken = []
+    for number, line in enumerate(content.decode("utf-8", "replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            broken.append(f"line {number} is not JSON")
+            continue
+        if any(True for _ in validator.iter_errors(obj)):
+            broken.append(f"line {number} breaks the schema")
+    return broken
+
+
+@settings(FUZZ, max_examples=300)
 @given(content=trace_files() | st.binary(max_size=200),
        extra=st.sampled_from([[], ["--variant", "documented"], ["--delivery", "lossy"],
                               ["--model", "ordercheck.model.vtex:observed"]]))
@@ -394,7 +427,26 @@ def replay_case(directory: Path, content: bytes, extra: list[str]) -> list[str]:
     problems = robustness_problems(r)
     if r.code == 0 and "OK: all 0 steps" in r.out:
         problems.append(f"replay of {content[:80]!r} passed with nothing replayed")
+    if r.code == 0 and _schema_breaks(content):
+        problems.append(f"replay passed a trace whose {_schema_breaks(content)[0]}: "
+                        f"{content[:300]!r}")
+    named = _header_spec(content)
+    if r.code == 0 and named is not None and extra[:1] not in (["--model"], ["--variant"]) and not (
+            isinstance(named, str) and named.startswith("ordercheck.model.vtex:")):
+        problems.append(f"replay ran the header's model {named!r} (exit 0): a trace file "
+                        "may only name a built-in model")
     return problems
+
+
+def _header_spec(content: bytes) -> Any:
+    """The ``model_spec`` a trace's first line names, if any."""
+    try:
+        first = json.loads(content.split(b"\n", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(first, dict) and isinstance(first.get("header"), dict):
+        first = first["header"]
+    return first.get("model_spec") if isinstance(first, dict) else None
 
 
 # -- random argument vectors ---------------------------------------------------------------------
@@ -438,7 +490,7 @@ def argvs(draw: st.DrawFn) -> list[str]:
     argv = [command] if command else []
     options = OPTIONS.get(command, [])
     if command in ("replay",):
-        argv.append(draw(JUNK | st.just("model/vtex/scenarios/ki-1004978.jsonl")))
+        argv.append(draw(JUNK | st.just(str(SCENARIO))))
     if command == "diff":
         argv += [draw(JUNK | st.just("ordercheck.model.vtex:documented")) for _ in range(2)]
     for _ in range(draw(st.integers(0, 3))):
@@ -446,21 +498,34 @@ def argvs(draw: st.DrawFn) -> list[str]:
             break
         flag, action = draw(st.sampled_from(options))
         if flag in ("--out", "--junit-xml", "--cache-dir", "--diagrams-out"):
-            argv += [flag, draw(st.sampled_from(["/dev/null", "/nonexistent/dir/x",
+            # places nothing can be written to (a file as parent, a device, /proc), so a
+            # fuzz run never leaves files behind; "a-file" is made in the test's directory
+            argv += [flag, draw(st.sampled_from(["/dev/null", "a-file/x", "a-file",
                                                  "/proc/version"]))]
             continue
         argv += [flag, *draw(_value(action))]
     return argv
 
 
-@settings(FUZZ, max_examples=80)
+@settings(FUZZ, max_examples=400)
 @given(argv=argvs())
-def test_any_argument_vector_is_never_an_internal_error(argv, monkeypatch):
-    monkeypatch.chdir(Path(__file__).parent.parent)
+def test_any_argument_vector_is_never_an_internal_error(argv, monkeypatch, tmp_path):
+    (tmp_path / "a-file").write_text("not a directory")
+    monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     problems = argv_case(argv)
     assert not problems, "\n".join(problems)
 
 
+NUMERIC = {flag for options in OPTIONS.values() for flag, action in options
+           if action.type in (int, float)}
+
+
 def argv_case(argv: list[str]) -> list[str]:
-    return robustness_problems(run(*argv, "--no-cache") if argv[:1] == ["check"] else run(*argv))
+    r = run(*argv, "--no-cache") if argv[:1] == ["check"] else run(*argv)
+    problems = robustness_problems(r)
+    negative = [f"{flag} {value}" for flag, value in itertools.pairwise(argv)
+                if flag in NUMERIC and re.fullmatch(r"-\d+", value)]
+    if negative and r.code == 0:
+        problems.append(f"exit 0 with a negative {', '.join(negative)} in {argv}")
+    return problems
