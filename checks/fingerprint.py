@@ -90,8 +90,8 @@ def _runtime() -> dict[str, str]:
 
 def _code(fn: Callable[..., Any] | None) -> Any:
     code = getattr(fn, "__code__", None)
-    if code is None:
-        return repr(fn)
+    if code is None:  # a partial, a callable object: its repr may hold an address; the
+        return type(fn).__qualname__  # value walk encodes it (or refuses to)
     return _code_obj(code)
 
 
@@ -217,6 +217,8 @@ class _Walk:
         if name in self.modules_seen:
             return
         self.modules_seen.add(name)
+        if name == _ENGINE_PACKAGE or name.startswith(_ENGINE_PACKAGE + "."):
+            return  # covered by code_version()
         if "." in name:
             self.module(name.rpartition(".")[0])  # a package's __init__ runs first
         mod = sys.modules.get(name)
