@@ -9,6 +9,7 @@ would (and bytecode is not cached, so an edit within the same second is seen).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import io
 import json
 import os
@@ -239,16 +240,24 @@ def test_a_module_loaded_by_name_at_run_time_is_not_cached(tmp_path, fresh):
     assert "loads a module named at run time (import_module)" in err
 
 
-def test_a_source_edited_after_import_in_the_same_process_is_not_cached(tmp_path, capsys):
-    (tmp_path / "data.txt").write_text("1")
-    spec = write_model(tmp_path)
-    args = ["check", "--model", spec, "--cache-dir", str(tmp_path / "cache")]
-    assert main(args) == 0
+def test_a_source_edited_after_import_in_the_same_process_is_not_cached(tmp_path,
+                                                                        monkeypatch):
+    """A long-lived process (pytest, a notebook) keeps running the code it imported."""
+    from ordercheck.checks.system import JointSystem
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    write_model(tmp_path)
+    spec = importlib.util.spec_from_file_location("_edited_model", tmp_path / "m.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "_edited_model", module)
+    spec.loader.exec_module(module)
+    system = JointSystem(module.workflow())
+    assert len(fp.fingerprint(system, roots=["_edited_model"])) == 64
     (tmp_path / "m.py").write_text(MODEL.format(**{**OK_MODEL, "limit": "0"}))
-    main(args)  # the module is still the one imported before the edit
-    err = capsys.readouterr().err
-    assert f"{NOT_CACHED} {tmp_path / 'm.py'} changed after this process imported it" in err
-    assert HIT not in err
+    with pytest.raises(fp.Uncacheable) as refused:
+        fp.fingerprint(system, roots=["_edited_model"])
+    assert str(refused.value) == (f"{tmp_path / 'm.py'} changed after this process imported "
+                                  "it; the loaded code is not the file's")
 
 
 @pytest.mark.parametrize("entry", [
