@@ -29,7 +29,7 @@ from . import cache, junit, markdown
 from . import report as rep
 from .analysis import analyse
 from .explore import explore
-from .fingerprint import fingerprint
+from .fingerprint import Uncacheable, fingerprint, spec_modules
 from .protocol import InvalidModel, Workflow
 from .system import DELIVERY_MODES, JointSystem
 from .trace import MalformedTrace, dumps, load, replay
@@ -197,18 +197,41 @@ def write_outputs(out: Path, outputs: dict[str, Any]) -> None:
         (traces / name).write_text(text, encoding="utf-8")
 
 
+#: Options that only choose where and how the outputs are shown: every other option (those
+#: added later included) is part of the cache key.
+_OUTPUT_ONLY = frozenset({"func", "command", "format", "out", "junit_xml", "github_summary",
+                          "cache_dir", "no_cache", "quiet", "timing"})
+#: The fields of a cache entry and their types; an entry without them is a miss.
+_CACHED_OUTPUTS = {"text": str, "json": str, "verdict": str, "traces": dict, "junit": str,
+                   "markdown": str, "timing": str}
+
+
+def _whole(entry: dict[str, Any]) -> bool:
+    """A cache entry that can be shown as is: a known verdict, trace files with plain names
+    (a tampered name must not write outside ``--out``).  Anything else is a miss."""
+    return entry["verdict"] in rep.EXIT_CODES and all(
+        isinstance(text, str) and name.endswith(".jsonl") and "/" not in name
+        and "\\" not in name and not name.startswith(".")
+        for name, text in entry["traces"].items())
+
+
 def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     """Check ``spec`` with the options in ``args``, through the result cache."""
     workflow = resolve_model(spec)
     system = JointSystem(workflow, delivery=args.delivery, capacity=args.capacity)
-    options = {"delivery": args.delivery, "capacity": args.capacity,
-               "max_states": args.max_states, "max_depth": args.max_depth,
-               "fail_on": args.fail_on, "spec": spec}
-    store = None if args.no_cache else cache.Cache(Path(args.cache_dir))
-    key = fingerprint(system, **options)
+    store = None if args.no_cache else cache.Cache(Path(args.cache_dir),
+                                                   required=_CACHED_OUTPUTS)
+    key = ""
+    if store is not None:
+        options = {k: v for k, v in sorted(vars(args).items()) if k not in _OUTPUT_ONLY}
+        try:
+            key = fingerprint(system, roots=spec_modules(spec), spec=spec, **options)
+        except Uncacheable as exc:
+            store = None
+            sys.stderr.write(f"ordercheck: not cached: {exc}\n")
     if store is not None:
         hit = store.get(key)
-        if hit is not None:
+        if hit is not None and _whole(hit):
             if not args.quiet:
                 sys.stderr.write(f"ordercheck: cache hit {key[:12]} (unchanged model and "
                                  "options; --no-cache to explore again)\n")
