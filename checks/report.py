@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from .analysis import Analysis, Finding
 from .explore import StateGraph
 from .trace import TraceStep, steps_of
 
-OK, VIOLATED, UNKNOWN = "OK", "VIOLATED", "UNKNOWN"
+
+class Verdict(StrEnum):
+    OK = "OK"  # every property holds on the whole graph
+    VIOLATED = "VIOLATED"  # a real counterexample (made of fully expanded states)
+    UNKNOWN = "UNKNOWN"  # a bound was hit and nothing failed
+
+
+OK, VIOLATED, UNKNOWN = Verdict.OK, Verdict.VIOLATED, Verdict.UNKNOWN
 EXIT_CODES = {OK: 0, VIOLATED: 1, UNKNOWN: 3}
 SCHEMA_ID = "https://ordercheck.dev/schemas/check-report.schema.json"
 
@@ -34,7 +42,7 @@ class CheckResult:
         return [f for f in self.analysis.findings if f.severity in levels]
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Verdict:
         if self.failing:
             return VIOLATED  # a real counterexample stays real under any bound
         if not self.graph.complete:
