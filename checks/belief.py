@@ -6,24 +6,27 @@ differ only in what the observer sees.  So what is *silent* (steps the observer 
 a workflow's automatic actors, timers, message deliveries) and how a step label reads as an
 observed *action* are parameters; everything else lives here, and no adapter does.
 
-A *belief* is a ``frozenset`` of explored state numbers, closed over silent steps.  An
-observation is :class:`Did` (an action happened), :class:`Saw` (parties showed these statuses;
-logs that record statuses only are sequences of these) or :class:`Refused` (an action was
-refused: the states that allow it are dropped).  Distinct beliefs are few, so every
+A *belief* is a ``frozenset`` of explored state numbers.  An observation is :class:`Did` (an
+action happened; the belief is then closed over silent steps), :class:`Saw` (parties showed
+these statuses: a filter) or :class:`Refused` (an action was refused: the states that allow
+it are dropped); :meth:`BeliefTracker.close` lets time pass unobserved (silent steps only),
+which a log of statuses only does between its lines.  Distinct beliefs are few, so every
 ``(belief, observation) -> Move`` is memoised: replaying a long log costs one dict lookup a
 line once its beliefs have been seen.
 
 Every access to the engine (graph, labels, views, final states) is gathered in this module, so
 an engine rename touches one place.
 
-Example (the two-party toy where a seller's ``cancel`` is followed by a silent delivery)::
+Example — the ``ping_pong`` toy of ``tests/toys.py`` (a sends ping, b answers pong), message
+deliveries silent (``tests/test_belief.py`` runs exactly this)::
 
-    tracker = BeliefTracker(explore(system), silent=by_actor({"network"}))
-    moves = [tracker.initial()]
-    moves.append(tracker.step(moves[-1].after, Did(Action("fire", "seller", "cancel"))))
-    moves.append(tracker.step(moves[-1].after, Saw.of({"buyer": "canceled"})))
-    if moves[-1].after:            # consistent: one model path explaining it all
-        path = tracker.witness(moves)   # [(-1, 0), (label, state), ...]
+    tracker = BeliefTracker(explore_model(JointSystem(ping_pong())),
+                            silent=by_actor({"network"}))
+    moves = [tracker.initial()]                                  # after: {0}
+    moves.append(tracker.step(moves[-1].after, Did(Action("fire", "a", "start"))))
+    # after: {1, 2, 3}: a sent ping; the deliveries that may follow are silent
+    moves.append(tracker.step(moves[-1].after, Saw.of({"a": "done"})))   # after: {3}
+    tracker.witness(moves)  # [(-1, 0), (0, 1), (1, 2), (2, 3)]: start, ping, pong
 """
 
 from __future__ import annotations
@@ -97,6 +100,13 @@ class Saw:
 
 
 Observation = Did[K] | Refused[K] | Saw
+
+
+class _Close:
+    """Memo key of :meth:`BeliefTracker.close` (not an observation)."""
+
+
+_CLOSE = _Close()
 Segment = tuple[tuple[int, int], ...]  # (label, state) steps, in order
 
 
@@ -143,12 +153,13 @@ class BeliefTracker(Generic[K]):
         self.parties: tuple[str, ...] = tuple(graph.system.parties)
         self._views = Views(graph)
         self._silent = [silent(lab) for lab in self.labels]
+        self._any_silent = any(self._silent)
         # a step the observer cannot see cannot be observed as an action
         self._action: list[K | None] = [None if quiet else action_of(lab)
                                         for lab, quiet in zip(self.labels, self._silent,
                                                               strict=True)]
         self._enabled: dict[int, dict[K, list[tuple[int, int]]]] = {}
-        self._memo: dict[tuple[Belief, Observation[K]], Move] = {}
+        self._memo: dict[tuple[Belief, Observation[K] | _Close], Move] = {}
         self._initial: Move | None = None
         self._bounded = not graph.complete
         self._capacity_cut = "channel-capacity" in graph.bounds_hit
@@ -219,6 +230,20 @@ class BeliefTracker(Generic[K]):
             self._initial = self._close(frozenset({0}), start, [], unknown=False)
         return self._initial
 
+    def close(self, belief: Belief) -> Move:
+        """Time passes unobserved: add every state silent steps reach from ``belief``.
+
+        :meth:`step` does not do this before an observation on purpose: a conformance session
+        reads statuses once the implementation has settled, so a status filter there means
+        "no silent step since".  A log of statuses only calls ``close`` between lines.
+        """
+        key = (belief, _CLOSE)
+        hit = self._memo.get(key)
+        if hit is None:
+            start: dict[int, tuple[int, Segment]] = {s: (s, ()) for s in belief}
+            hit = self._memo[key] = self._close(belief, start, [], unknown=False)
+        return hit
+
     def step(self, belief: Belief, obs: Observation[K]) -> Move:
         """Apply one observation (memoised)."""
         key = (belief, obs)
@@ -258,7 +283,8 @@ class BeliefTracker(Generic[K]):
         queue = deque(sorted(start))
         while queue:
             s = queue.popleft()
-            unknown |= not self.known(s)
+            # a cut state may miss silent successors (none to miss when nothing is silent)
+            unknown |= self._any_silent and not self.known(s)
             for label, j in self.successors(s):
                 if not self._silent[label]:
                     continue

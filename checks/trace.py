@@ -309,6 +309,8 @@ def replay(system: JointSystem, records: Iterable[dict[str, Any]], *,
             return stop(line, problem if kind != "start" else f"initial state: {problem}")
         if seen is not None:
             moves.append(seen)
+            if quiet:  # unrecorded steps may follow what this line showed
+                moves.append(tracker.close(seen.after))
     if not replayed:
         return ReplayResult(verdict=ReplayVerdict.NOTHING, steps=_steps(tracker, moves),
                             reason="nothing replayed: the trace has no steps")
