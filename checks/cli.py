@@ -316,7 +316,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         result = replay(system, trace_in, silent=header.get("silent", ()))
     sys.stdout.write(f"replay {args.trace} on {spec} (delivery {delivery})\n")
     if result.verdict is ReplayVerdict.NOTHING:
-        sys.stdout.write(f"UNKNOWN: nothing replayed ({args.trace} has no steps)\n")
+        sys.stdout.write(f"UNKNOWN: nothing replayed ({args.trace} has no step and no "
+                         f"expected status)\n")
         return EXIT_UNKNOWN
     sys.stdout.write(rep.trace_table(result.steps, system.parties) + "\n")
     if result.ok:
@@ -325,7 +326,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     word = "REJECTED" if result.verdict is ReplayVerdict.REJECTED else "UNKNOWN"
     sys.stdout.write(f"{word} at {args.trace}:{result.failed_at}: {result.reason}\n")
     if result.expected is not None:
-        sys.stdout.write("  the model allows here: " + "; ".join(result.expected) + "\n")
+        allowed = "; ".join(result.expected) or "nothing (no step)"
+        sys.stdout.write(f"  the model allows here: {allowed}\n")
     if result.verdict is ReplayVerdict.UNKNOWN:
         sys.stdout.write(f"  undecided: the model was explored only up to a bound "
                          f"({', '.join(result.bounds)}); the line may be allowed beyond it\n")

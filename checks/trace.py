@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -259,7 +259,7 @@ class ReplayResult:
     failed_at: int | None = None  # 1-based line of the first step the model rejects
     reason: str = ""
     expected: list[str] | None = None  # what the model allowed there
-    replayed: int = 0  # trace lines replayed (including a rejected one)
+    replayed: int = 0  # lines that took a step or checked a status (a rejected one too)
     bounds: list[str] = field(default_factory=list)  # exploration bounds hit (UNKNOWN)
 
     @property
@@ -290,9 +290,10 @@ def replay(system: JointSystem, records: Iterable[dict[str, Any]], *,
                             bounds=list(graph.bounds_hit) if unknown else [])
 
     for rec in records:
-        replayed += 1
         line = rec.get("_line", 0)
         kind = rec["kind"]
+        # a line counts when it takes a step or carries an expectation
+        replayed += kind in STEP_KINDS or bool(rec.get("status")) or "in_flight" in rec
         if kind in STEP_KINDS:
             name = rec["event"] if kind == FIRE else rec["message"]
             belief = moves[-1].after
@@ -304,41 +305,54 @@ def replay(system: JointSystem, records: Iterable[dict[str, Any]], *,
                 return stop(line, f"the model does not allow {kind} {name!r} on "
                                   f"{rec['party']} here", allowed)
             moves.append(move)
-        seen, problem = _expect(tracker, moves[-1], rec)
+        seen, problem, shown = _expect(tracker, moves[-1], rec)
         if problem:
-            return stop(line, problem if kind != "start" else f"initial state: {problem}")
+            return stop(line, problem if kind != "start" else f"initial state: {problem}",
+                        shown)
         if seen is not None:
             moves.append(seen)
             if quiet:  # unrecorded steps may follow what this line showed
                 moves.append(tracker.close(seen.after))
     if not replayed:
         return ReplayResult(verdict=ReplayVerdict.NOTHING, steps=_steps(tracker, moves),
-                            reason="nothing replayed: the trace has no steps")
+                            reason="nothing replayed: no step and no expected status")
     return ReplayResult(verdict=ReplayVerdict.ALLOWED, steps=_steps(tracker, moves),
                         replayed=replayed)
 
 
 def _expect(tracker: BeliefTracker[Action], last: Move, rec: dict[str, Any]
-            ) -> tuple[Move | None, str]:
-    """Filter the belief by the line's expectations; on a mismatch, explain it with the
-    smallest consistent-so-far state (the one a single-path replay would be in)."""
+            ) -> tuple[Move | None, str, list[str] | None]:
+    """Filter the belief by the line's expectations.  On a mismatch with one state in the
+    belief (an exact trace), say which party differs; with several (silent steps), list the
+    statuses the model allows there."""
     status: dict[str, str] = rec.get("status") or {}
     in_flight = rec.get("in_flight")
     if not status and in_flight is None:
-        return None, ""
+        return None, "", None
     for party in sorted(status):
         if party not in tracker.parties:
-            return None, f"unknown party {party!r}"
+            return None, f"unknown party {party!r}", None
     move = tracker.step(last.after, Saw.of(status, in_flight))
     if move.after:
-        return move, ""
-    state = min(last.after)
+        return move, "", None
+    if len(last.after) > 1:
+        shown = sorted({_fmt(tracker.status(s)) for s in last.after})
+        if len(shown) > 8:
+            shown[8:] = [f"(+{len(shown) - 8} more)"]
+        return None, f"no model state consistent with the lines so far shows {_fmt(status)}", \
+            shown
+    (state,) = last.after
     model = tracker.status(state)
     for party, expected in sorted(status.items()):
         if model[party] != expected:
-            return None, f"{party} is {model[party]!r} in the model, the trace says {expected!r}"
+            return None, f"{party} is {model[party]!r} in the model, the trace says " \
+                f"{expected!r}", None
     actual = list(tracker.in_flight(state))
-    return None, f"in flight: model {actual}, trace {list(in_flight or [])}"
+    return None, f"in flight: model {actual}, trace {list(in_flight or [])}", None
+
+
+def _fmt(status: Mapping[str, str]) -> str:
+    return "{" + ", ".join(f"{p}: {s}" for p, s in sorted(status.items())) + "}"
 
 
 def _steps(tracker: BeliefTracker[Action], moves: list[Move]) -> list[TraceStep]:
