@@ -280,3 +280,11 @@ def test_the_trace_schema_validates_offline_and_knows_observe_lines():
         jsonschema.validate(line, SCHEMA)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"kind": "observe"}, SCHEMA)
+
+
+def test_an_observe_line_does_not_break_the_sequence_diagram(tmp_path, capsys):
+    lines = scenario_lines()
+    lines.append({"kind": "observe", "status": {"seller": "cancellation-request-denied-ffm"}})
+    path = write(tmp_path / "obs.jsonl", lines)
+    assert main(["diagrams", "--trace", str(path), "--out", str(tmp_path), "--no-render"]) == 0
+    assert capsys.readouterr().out == f"{tmp_path}/obs.dot\n{tmp_path}/obs.mmd\n"
