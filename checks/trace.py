@@ -33,10 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import best_match
+from typing import TYPE_CHECKING, Any
 
 from .belief import (
     Action,
@@ -49,6 +46,9 @@ from .belief import (
     nothing_silent,
 )
 from .system import FIRE, JointSystem
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 TRACE_VERSION = 1
 STEP_KINDS = ("fire", "deliver", "deliver-keep", "lose")
@@ -122,14 +122,19 @@ def write(path: Path, steps: list[TraceStep], header: dict[str, Any] | None = No
 
 
 @cache
-def _validators() -> dict[str, jsonschema.protocols.Validator]:
+def _validators() -> dict[str, Validator]:
     """Validators for the published header and step definitions, from the local file (the
-    definitions hold no references, so nothing is fetched)."""
+    definitions hold no references, so nothing is fetched).  Imported on first use: only
+    reading a trace needs jsonschema."""
+    import jsonschema
+
     defs = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["$defs"]
     return {name: jsonschema.Draft202012Validator(defs[name]) for name in ("header", "step")}
 
 
 def _schema_error(where: str, obj: dict[str, Any], which: str) -> None:
+    from jsonschema.exceptions import best_match
+
     error = best_match(_validators()[which].iter_errors(obj))
     if error is not None:
         place = "/".join(str(x) for x in error.absolute_path)
