@@ -163,6 +163,9 @@ class BeliefTracker(Generic[K]):
         self._initial: Move | None = None
         self._bounded = not graph.complete
         self._capacity_cut = "channel-capacity" in graph.bounds_hit
+        # explore() counts the state it was expanding when --max-states stopped it as
+        # expanded (tests/test_example_model.py xfail); distrust it, which is only cautious
+        self._last_expanded = graph.expanded - 1 if "max-states" in graph.bounds_hit else -1
 
     # -- the engine, read in one place ---------------------------------------------------
     def successors(self, state: int) -> list[tuple[int, int]]:
@@ -172,7 +175,8 @@ class BeliefTracker(Generic[K]):
         """All successors of ``state`` were computed (no bound cut them)."""
         if not self._bounded:
             return True
-        return self.graph.is_expanded(state) and not self._capacity_cut
+        return (self.graph.is_expanded(state) and not self._capacity_cut
+                and state != self._last_expanded)
 
     def status(self, state: int) -> Mapping[str, str]:
         return self._views[state].status

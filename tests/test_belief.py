@@ -142,3 +142,11 @@ def test_the_belief_module_reads_the_engine_only():
     source = inspect.getsource(belief_module)
     imports = [line for line in source.splitlines() if line.startswith(("from ", "import "))]
     assert imports and not [line for line in imports if "model" in line]
+
+
+def test_a_state_cut_by_max_states_is_not_trusted():
+    bounded = explore(JointSystem(ping_pong()), max_states=2)  # 0 and 1 found; 1 expanding
+    tracker = BeliefTracker(bounded)
+    assert [tracker.known(i) for i in range(bounded.n_states)] == [True, False]
+    stuck = tracker.step(frozenset({1}), Did(PING))
+    assert (stuck.after, stuck.unknown) == (frozenset(), True)
