@@ -190,6 +190,10 @@ class BeliefTracker(Generic[K]):
     def is_final(self, state: int) -> bool:
         return bool(self.system.is_final(self.graph.states[state]))
 
+    def actors(self) -> frozenset[str]:
+        """Actors of the explored steps."""
+        return frozenset(lab.actor for lab in self.labels)
+
     def label(self, label: int) -> Label:
         return self.labels[label]
 

@@ -313,7 +313,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         if delivery not in DELIVERY_MODES:
             raise UsageError(f"{args.trace}: unknown delivery {delivery!r}")
         system = JointSystem(resolve_model(spec), delivery=delivery, capacity=args.capacity)
-        result = replay(system, trace_in, silent=header.get("silent", ()))
+        result = replay(system, trace_in, silent=header.get("silent", ()),
+                        where=f"{path}:{trace_in.header_line}: silent")
     sys.stdout.write(f"replay {args.trace} on {spec} (delivery {delivery})\n")
     if result.verdict is ReplayVerdict.NOTHING:
         sys.stdout.write(f"UNKNOWN: nothing replayed ({args.trace} has no step and no "

@@ -273,17 +273,28 @@ class ReplayResult:
 
 
 def replay(system: JointSystem, records: Iterable[dict[str, Any]], *,
-           silent: Iterable[str] = ()) -> ReplayResult:
+           silent: Iterable[str] = (), where: str = "silent") -> ReplayResult:
     """Re-run recorded lines on the model, checking each expected status along the way.
 
     The model's states consistent with the lines so far are tracked as a belief (several
     model steps may match one line); ``silent`` names actors whose steps the trace does not
-    record.  Lines are consumed one at a time and the first rejection ends the replay.
+    record (``where`` names it in errors).  Lines are consumed one at a time and the first
+    rejection ends the replay.
+
+    Raises
+    ------
+    MalformedTrace
+        A silent actor no step of the model has (a typo would silently change the verdict).
     """
     graph = explore_model(system)
     quiet = frozenset(silent)
     tracker: BeliefTracker[Action] = BeliefTracker(
         graph, silent=by_actor(quiet) if quiet else nothing_silent)
+    strangers = sorted(quiet - tracker.actors())
+    if strangers:
+        raise MalformedTrace(f"{where}: no step of the model has the actor(s) "
+                             f"{', '.join(strangers)}; its actors are "
+                             f"{', '.join(sorted(tracker.actors()))}")
     moves = [tracker.initial()]
     unknown = moves[0].unknown
     replayed = 0

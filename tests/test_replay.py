@@ -288,3 +288,14 @@ def test_an_observe_line_does_not_break_the_sequence_diagram(tmp_path, capsys):
     path = write(tmp_path / "obs.jsonl", lines)
     assert main(["diagrams", "--trace", str(path), "--out", str(tmp_path), "--no-render"]) == 0
     assert capsys.readouterr().out == f"{tmp_path}/obs.dot\n{tmp_path}/obs.mmd\n"
+
+
+def test_a_silent_actor_the_model_does_not_have_is_named(capsys, tmp_path):
+    log = _statuses_only(scenario_lines())
+    log[0]["silent"] = ["platform", "plattform"]
+    path = write(tmp_path / "log.jsonl", log)
+    code, out, err = run(capsys, "replay", str(path))
+    assert (code, out) == (2, "")
+    assert err == (f"ordercheck: error: {path}:1: silent: no step of the model has the "
+                   f"actor(s) plattform; its actors are customer-care, network, platform, "
+                   f"seller, shopper, timer\n")
