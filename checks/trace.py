@@ -155,6 +155,8 @@ def _decode(raw: bytes | str, where: str) -> dict[str, Any] | None:
         obj = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise MalformedTrace(f"{where}: not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise MalformedTrace(f"{where}: not a trace line (JSON nested too deeply)") from None
     if not isinstance(obj, dict):
         raise MalformedTrace(f"{where}: a trace line must be a JSON object")
     return obj

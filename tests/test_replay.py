@@ -159,6 +159,8 @@ def test_a_start_line_with_an_expected_status_is_a_check(capsys, tmp_path):
     (b'{"kind": "start"}\n{"trace": 1}\n', ":2: a header line ('trace') may only be the first"),
     (b'{"kind": "observe"}\n', ":1: an 'observe' line needs a 'status' object"),
     (b'\n\n{"kind": "lose", "party": "seller"}\n', ":3: a 'lose' step needs a 'message'"),
+    (b'{"kind": "start", "note": ' + b"[" * 100_000 + b"\n",
+     ":1: not a trace line (JSON nested too deeply)"),
 ])
 def test_every_bad_line_is_named(capsys, tmp_path, content, message):
     path = tmp_path / "bad.jsonl"
