@@ -32,7 +32,7 @@ from .explore import explore
 from .fingerprint import Uncacheable, fingerprint, spec_modules
 from .protocol import InvalidModel, Workflow
 from .system import DELIVERY_MODES, JointSystem
-from .trace import MalformedTrace, dumps, load, replay
+from .trace import MalformedTrace, ReplayVerdict, dumps, open_trace, replay
 
 EXIT_OK, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 4
 DEFAULT_MODEL_MODULE = "ordercheck.model.vtex"
@@ -306,22 +306,56 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    header, records = load(Path(args.trace))
-    spec = args.model or (f"{DEFAULT_MODEL_MODULE}:{args.variant}" if args.variant
-                          else header.get("model_spec") or f"{DEFAULT_MODEL_MODULE}:observed")
-    delivery = args.delivery or header.get("delivery", "fifo")
-    if delivery not in DELIVERY_MODES:
-        raise UsageError(f"{args.trace}: unknown delivery {delivery!r}")
-    system = JointSystem(resolve_model(spec), delivery=delivery, capacity=args.capacity)
-    result = replay(system, records)
+    """Replay a trace: 0 every line allowed, 1 a line rejected, 3 nothing replayed or a bound
+    left the rejection undecided, 2 bad input.
+
+    The model: ``--model``, else ``--variant``, else the header's ``model_spec`` if it names a
+    built-in model, else the variant ``check`` defaults to.  A trace is data: a header naming
+    any other model is refused (exit 2), never imported, since importing runs its code.  The
+    trace is streamed: the first rejected or malformed line ends the replay.
+    """
+    check_default = "documented"  # `check`'s --variant default (tests keep the two equal)
+    builtin = {name: f"{DEFAULT_MODEL_MODULE}:{name}" for name in VARIANTS}
+    builtin.update({spec: spec for spec in list(builtin.values())})
+    path = Path(args.trace)
+    with open_trace(path) as trace_in:
+        header = trace_in.header
+        named = header.get("model_spec")
+        if args.model:
+            spec = str(args.model)
+        elif args.variant:
+            spec = builtin[args.variant]
+        elif named is not None and named not in builtin:
+            raise UsageError(
+                f"{path}:{trace_in.header_line}: the header names the model {named!r}; a trace "
+                f"may name only a built-in model ({', '.join(VARIANTS)}), so it is not loaded: "
+                f"pass --model {named} to replay on it")
+        else:
+            spec = builtin[named or check_default]
+        delivery = args.delivery or header.get("delivery", "fifo")
+        if delivery not in DELIVERY_MODES:
+            raise UsageError(f"{args.trace}: unknown delivery {delivery!r}")
+        system = JointSystem(resolve_model(spec), delivery=delivery, capacity=args.capacity)
+        result = replay(system, trace_in, silent=header.get("silent", ()),
+                        where=f"{path}:{trace_in.header_line}: silent")
     sys.stdout.write(f"replay {args.trace} on {spec} (delivery {delivery})\n")
+    if result.verdict is ReplayVerdict.NOTHING:
+        sys.stdout.write(f"UNKNOWN: nothing replayed ({args.trace} has no step and no "
+                         f"expected status)\n")
+        return EXIT_UNKNOWN
     sys.stdout.write(rep.trace_table(result.steps, system.parties) + "\n")
     if result.ok:
         sys.stdout.write(f"OK: all {len(result.steps) - 1} steps allowed by the model\n")
         return EXIT_OK
-    sys.stdout.write(f"REJECTED at {args.trace}:{result.failed_at}: {result.reason}\n")
+    word = "REJECTED" if result.verdict is ReplayVerdict.REJECTED else "UNKNOWN"
+    sys.stdout.write(f"{word} at {args.trace}:{result.failed_at}: {result.reason}\n")
     if result.expected is not None:
-        sys.stdout.write("  the model allows here: " + "; ".join(result.expected) + "\n")
+        allowed = "; ".join(result.expected) or "nothing (no step)"
+        sys.stdout.write(f"  the model allows here: {allowed}\n")
+    if result.verdict is ReplayVerdict.UNKNOWN:
+        sys.stdout.write(f"  undecided: the model was explored only up to a bound "
+                         f"({', '.join(result.bounds)}); the line may be allowed beyond it\n")
+        return EXIT_UNKNOWN
     return EXIT_VIOLATED
 
 

@@ -9,25 +9,51 @@ lines::
     {"n": 1, "kind": "fire", "actor": "platform", "party": "marketplace",
      "event": "complete_checkout", "message": null, "ignored": false,
      "status": {...}, "in_flight": [...], "timers": [...]}
+    {"n": 2, "kind": "observe", "status": {"seller": "handling"}}
     ...
 
 The header line is optional on input.  ``status``, ``in_flight`` and ``timers`` are
 expectations when replaying: a ``status`` may name only some parties (partial observation).
-The JSON Schema is ``checks/schemas/trace-step.schema.json``.
+An ``observe`` line takes no step: it records statuses only.  A header's ``silent`` list names
+actors whose steps the trace does not record (a log of statuses only lists them all); replay
+closes over their steps.  The JSON Schema is ``checks/schemas/trace-step.schema.json``.
+
+Reading streams: :func:`open_trace` reads the header eagerly and the steps one line at a time
+(a bad line 20 of a 200 MB file is reported after reading 20 lines), and every decode or schema
+error names ``file:line``.  :func:`replay` consumes steps lazily and stops at the first one
+the model rejects.  It is a client of :class:`~ordercheck.checks.belief.BeliefTracker`.
 """
 
 from __future__ import annotations
 
+import enum
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .system import FIRE, JointSystem, StepLabel
+from .belief import (
+    Action,
+    BeliefTracker,
+    Did,
+    Move,
+    Saw,
+    by_actor,
+    explore_model,
+    nothing_silent,
+)
+from .system import FIRE, JointSystem
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 TRACE_VERSION = 1
 STEP_KINDS = ("fire", "deliver", "deliver-keep", "lose")
+OBSERVE = "observe"  # statuses only: no step
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "trace-step.schema.json"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,106 +121,259 @@ def write(path: Path, steps: list[TraceStep], header: dict[str, Any] | None = No
     path.write_text(dumps(steps, header), encoding="utf-8")
 
 
+@cache
+def _validators() -> dict[str, Validator]:
+    """Validators for the published header and step definitions, from the local file (the
+    definitions hold no references, so nothing is fetched).  Imported on first use: only
+    reading a trace needs jsonschema."""
+    import jsonschema
+
+    defs = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["$defs"]
+    return {name: jsonschema.Draft202012Validator(defs[name]) for name in ("header", "step")}
+
+
+def _schema_error(where: str, obj: dict[str, Any], which: str) -> None:
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validators()[which].iter_errors(obj))
+    if error is not None:
+        place = "/".join(str(x) for x in error.absolute_path)
+        raise MalformedTrace(f"{where}: {place + ': ' if place else ''}{error.message}")
+
+
+def _decode(raw: bytes | str, where: str) -> dict[str, Any] | None:
+    """One line as a JSON object; None for a blank line."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedTrace(f"{where}: not UTF-8 (byte 0x{raw[exc.start]:02x} at column "
+                                 f"{exc.start + 1})") from None
+    if not raw.strip():
+        return None
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise MalformedTrace(f"{where}: not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise MalformedTrace(f"{where}: not a trace line (JSON nested too deeply)") from None
+    if not isinstance(obj, dict):
+        raise MalformedTrace(f"{where}: a trace line must be a JSON object")
+    return obj
+
+
+def check_step(obj: dict[str, Any], where: str) -> None:
+    """Refuse a step line that is not one: friendly messages for the common mistakes, then
+    the published schema for everything else."""
+    if "trace" in obj:
+        raise MalformedTrace(f"{where}: a header line ('trace') may only be the first line")
+    kind = obj.get("kind")
+    if kind not in ("start", OBSERVE, *STEP_KINDS):
+        raise MalformedTrace(f"{where}: unknown step kind {kind!r}")
+    if kind in STEP_KINDS and not isinstance(obj.get("party"), str):
+        raise MalformedTrace(f"{where}: step needs a 'party'")
+    if kind == "fire" and not isinstance(obj.get("event"), str):
+        raise MalformedTrace(f"{where}: a 'fire' step needs an 'event'")
+    if kind in STEP_KINDS and kind != "fire" and not isinstance(obj.get("message"), str):
+        raise MalformedTrace(f"{where}: a {kind!r} step needs a 'message'")
+    if kind == OBSERVE and not isinstance(obj.get("status"), dict):
+        raise MalformedTrace(f"{where}: an 'observe' line needs a 'status' object")
+    _schema_error(where, obj, "step")
+
+
+class TraceReader:
+    """A trace read one line at a time: ``header`` at once, then the steps as an iterator.
+
+    Iterating yields each step record (a dict, with its 1-based line as ``"_line"``) after
+    checking it against the schema; it reads no further than the step it yields, so memory is
+    bounded by one line and a caller that stops early reads nothing more.  ``lines_read``
+    counts the lines consumed so far.
+    """
+
+    def __init__(self, lines: Iterable[bytes | str], name: str) -> None:
+        self.name = name
+        self._lines = iter(lines)
+        self.lines_read = 0
+        self.header: dict[str, Any] = {}
+        self.header_line = 0
+        self._pending: tuple[int, dict[str, Any]] | None = None
+        first = self._next_object()
+        if first is not None:
+            lineno, obj = first
+            if "trace" in obj:
+                _schema_error(f"{name}:{lineno}", obj, "header")
+                self.header, self.header_line = obj, lineno
+            else:
+                self._pending = first
+
+    def _next_object(self) -> tuple[int, dict[str, Any]] | None:
+        for raw in self._lines:
+            self.lines_read += 1
+            obj = _decode(raw, f"{self.name}:{self.lines_read}")
+            if obj is not None:
+                return self.lines_read, obj
+        return None
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        while True:
+            item = self._pending or self._next_object()
+            self._pending = None
+            if item is None:
+                return
+            lineno, obj = item
+            check_step(obj, f"{self.name}:{lineno}")
+            yield {**obj, "_line": lineno}
+
+
+@contextmanager
+def open_trace(path: Path) -> Iterator[TraceReader]:
+    """Open a trace file for streaming (``with open_trace(path) as trace:``); the header is
+    read on entry, the steps as ``trace`` is iterated."""
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        raise MalformedTrace(f"{path}: cannot read trace ({exc.strerror})") from exc
+    with stream:
+        yield TraceReader(stream, str(path))
+
+
 def load(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Header (possibly empty) and the raw step records of a trace file.
+    """Header (possibly empty) and every step record of a trace file, in memory (for small
+    traces: diagrams, tests).  Replay streams instead (:func:`open_trace`).
 
     Raises
     ------
     MalformedTrace
         Naming ``file:line`` and what is wrong.
     """
-    header: dict[str, Any] = {}
-    records: list[dict[str, Any]] = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MalformedTrace(f"{path}: cannot read trace ({exc.strerror})") from exc
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{lineno}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise MalformedTrace(f"{where}: not JSON ({exc.msg})") from exc
-        if not isinstance(obj, dict):
-            raise MalformedTrace(f"{where}: a trace line must be a JSON object")
-        if "trace" in obj and not records:
-            header = obj
-            continue
-        kind = obj.get("kind")
-        if kind not in ("start", *STEP_KINDS):
-            raise MalformedTrace(f"{where}: unknown step kind {kind!r}")
-        if kind != "start" and not isinstance(obj.get("party"), str):
-            raise MalformedTrace(f"{where}: step needs a 'party'")
-        if kind == "fire" and not isinstance(obj.get("event"), str):
-            raise MalformedTrace(f"{where}: a 'fire' step needs an 'event'")
-        if kind != "fire" and kind != "start" and not isinstance(obj.get("message"), str):
-            raise MalformedTrace(f"{where}: a {kind!r} step needs a 'message'")
-        obj["_line"] = lineno
-        records.append(obj)
-    return header, records
+    with open_trace(path) as trace:
+        return trace.header, list(trace)
+
+
+class ReplayVerdict(enum.Enum):
+    """What a replay established."""
+
+    ALLOWED = "allowed"  # every line is consistent with some model run
+    REJECTED = "rejected"  # a line no model run allows (the model was fully explored)
+    UNKNOWN = "unknown"  # rejected, but a bound cut the exploration: maybe allowed
+    NOTHING = "nothing"  # no step to replay: not a pass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReplayResult:
-    ok: bool
+    verdict: ReplayVerdict
     steps: list[TraceStep]  # the steps the model took (the prefix that matched)
     failed_at: int | None = None  # 1-based line of the first step the model rejects
     reason: str = ""
     expected: list[str] | None = None  # what the model allowed there
+    replayed: int = 0  # lines that took a step or checked a status (a rejected one too)
+    bounds: list[str] = field(default_factory=list)  # exploration bounds hit (UNKNOWN)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict is ReplayVerdict.ALLOWED
 
 
-def _matches(label: StepLabel, rec: dict[str, Any]) -> bool:
-    if label.kind != rec["kind"] or label.party != rec.get("party"):
-        return False
-    if rec["kind"] == FIRE:
-        return label.event == rec.get("event")
-    return label.message == rec.get("message")
+def replay(system: JointSystem, records: Iterable[dict[str, Any]], *,
+           silent: Iterable[str] = (), where: str = "silent") -> ReplayResult:
+    """Re-run recorded lines on the model, checking each expected status along the way.
 
+    The model's states consistent with the lines so far are tracked as a belief (several
+    model steps may match one line); ``silent`` names actors whose steps the trace does not
+    record (``where`` names it in errors).  Lines are consumed one at a time and the first
+    rejection ends the replay.
 
-def replay(system: JointSystem, records: list[dict[str, Any]]) -> ReplayResult:
-    """Re-run recorded steps on the model, checking each expected status along the way."""
-    state = system.initial
-    states: list[int] = [state]
-    labels: list[int] = []
+    Raises
+    ------
+    MalformedTrace
+        A silent actor no step of the model has (a typo would silently change the verdict).
+    """
+    graph = explore_model(system)
+    quiet = frozenset(silent)
+    tracker: BeliefTracker[Action] = BeliefTracker(
+        graph, silent=by_actor(quiet) if quiet else nothing_silent)
+    strangers = sorted(quiet - tracker.actors())
+    if strangers:
+        raise MalformedTrace(f"{where}: no step of the model has the actor(s) "
+                             f"{', '.join(strangers)}; its actors are "
+                             f"{', '.join(sorted(tracker.actors()))}")
+    moves = [tracker.initial()]
+    unknown = moves[0].unknown
+    replayed = 0
+
+    def stop(line: int, reason: str, expected: list[str] | None = None) -> ReplayResult:
+        verdict = ReplayVerdict.UNKNOWN if unknown else ReplayVerdict.REJECTED
+        return ReplayResult(verdict=verdict, steps=_steps(tracker, moves), failed_at=line,
+                            reason=reason, expected=expected, replayed=replayed,
+                            bounds=list(graph.bounds_hit) if unknown else [])
+
     for rec in records:
         line = rec.get("_line", 0)
-        if rec["kind"] == "start":
-            problem = _compare(system, state, rec)
-            if problem:
-                return ReplayResult(ok=False, steps=steps_of(system, states, labels),
-                                    failed_at=line, reason=f"initial state: {problem}")
-            continue
-        options = list(system.successors(state))
-        chosen = next(((lab, nxt) for lab, nxt in options
-                       if _matches(system.labels[lab], rec)), None)
-        if chosen is None:
-            allowed = sorted({system.labels[lab].describe() for lab, _ in options})
-            what = rec.get("event") or rec.get("message")
-            return ReplayResult(
-                ok=False, steps=steps_of(system, states, labels), failed_at=line,
-                reason=f"the model does not allow {rec['kind']} {what!r} on {rec['party']} here",
-                expected=allowed)
-        label, state = chosen
-        states.append(state)
-        labels.append(label)
-        problem = _compare(system, state, rec)
+        kind = rec["kind"]
+        # a line counts when it takes a step or carries an expectation
+        replayed += kind in STEP_KINDS or bool(rec.get("status")) or "in_flight" in rec
+        if kind in STEP_KINDS:
+            name = rec["event"] if kind == FIRE else rec["message"]
+            belief = moves[-1].after
+            move = tracker.step(belief, Did(Action(kind, rec["party"], name)))
+            unknown |= move.unknown
+            if not move.after:
+                allowed = sorted({tracker.label(lab).describe()
+                                  for s in belief for lab, _ in tracker.successors(s)})
+                return stop(line, f"the model does not allow {kind} {name!r} on "
+                                  f"{rec['party']} here", allowed)
+            moves.append(move)
+        seen, problem, shown = _expect(tracker, moves[-1], rec)
         if problem:
-            return ReplayResult(ok=False, steps=steps_of(system, states, labels),
-                                failed_at=line, reason=problem)
-    return ReplayResult(ok=True, steps=steps_of(system, states, labels))
+            return stop(line, problem if kind != "start" else f"initial state: {problem}",
+                        shown)
+        if seen is not None:
+            moves.append(seen)
+            if quiet:  # unrecorded steps may follow what this line showed
+                moves.append(tracker.close(seen.after))
+    if not replayed:
+        return ReplayResult(verdict=ReplayVerdict.NOTHING, steps=_steps(tracker, moves),
+                            reason="nothing replayed: no step and no expected status")
+    return ReplayResult(verdict=ReplayVerdict.ALLOWED, steps=_steps(tracker, moves),
+                        replayed=replayed)
 
 
-def _compare(system: JointSystem, state: int, rec: dict[str, Any]) -> str:
-    status = rec.get("status") or {}
-    view = system.state_view(state)
+def _expect(tracker: BeliefTracker[Action], last: Move, rec: dict[str, Any]
+            ) -> tuple[Move | None, str, list[str] | None]:
+    """Filter the belief by the line's expectations.  On a mismatch with one state in the
+    belief (an exact trace), say which party differs; with several (silent steps), list the
+    statuses the model allows there."""
+    status: dict[str, str] = rec.get("status") or {}
+    in_flight = rec.get("in_flight")
+    if not status and in_flight is None:
+        return None, "", None
+    for party in sorted(status):
+        if party not in tracker.parties:
+            return None, f"unknown party {party!r}", None
+    move = tracker.step(last.after, Saw.of(status, in_flight))
+    if move.after:
+        return move, "", None
+    if len(last.after) > 1:
+        shown = sorted({_fmt(tracker.status(s)) for s in last.after})
+        if len(shown) > 8:
+            shown[8:] = [f"(+{len(shown) - 8} more)"]
+        return None, f"no model state consistent with the lines so far shows {_fmt(status)}", \
+            shown
+    (state,) = last.after
+    model = tracker.status(state)
     for party, expected in sorted(status.items()):
-        if party not in view.status:
-            return f"unknown party {party!r}"
-        if view.status[party] != expected:
-            return f"{party} is {view.status[party]!r} in the model, the trace says {expected!r}"
-    if "in_flight" in rec and list(rec["in_flight"]) != list(system.in_flight(state)):
-        return (f"in flight: model {list(system.in_flight(state))}, "
-                f"trace {list(rec['in_flight'])}")
-    return ""
+        if model[party] != expected:
+            return None, f"{party} is {model[party]!r} in the model, the trace says " \
+                f"{expected!r}", None
+    actual = list(tracker.in_flight(state))
+    return None, f"in flight: model {actual}, trace {list(in_flight or [])}", None
+
+
+def _fmt(status: Mapping[str, str]) -> str:
+    return "{" + ", ".join(f"{p}: {s}" for p, s in sorted(status.items())) + "}"
+
+
+def _steps(tracker: BeliefTracker[Action], moves: list[Move]) -> list[TraceStep]:
+    path = tracker.witness(moves)
+    return steps_of(tracker.system, [tracker.packed(s) for _, s in path],
+                    [lab for lab, _ in path[1:]])

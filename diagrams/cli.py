@@ -127,7 +127,8 @@ def diagrams_main(argv: Sequence[str]) -> int:
             return 2
         w = Writer(out, not args.no_render, args.timeout)
         name = Path(args.trace).stem
-        _sequence(w, name, [_clean(r) for r in records], str(header.get("title", "")))
+        steps = [_clean(r) for r in records if r["kind"] != "observe"]  # observe: no step
+        _sequence(w, name, steps, str(header.get("title", "")))
         for p in w.written:
             print(p)
         return 0

@@ -1,10 +1,11 @@
 """Drive one order through an implementation and compare it with the model, step by step.
 
-The checker keeps the *belief*: the set of explored model states consistent with everything
-seen so far (the commands sent, whether each was accepted, the statuses read).  Steps of the
-implementation's automatic actors are not seen, so after each command the belief is closed
-under them; observation of statuses only is then enough.  The implementation conforms while
-the belief is not empty and it accepts exactly the commands some belief state allows.
+The checker keeps the *belief* (:mod:`ordercheck.checks.belief`): the set of explored model
+states consistent with everything seen so far (the commands sent, whether each was accepted,
+the statuses read).  Steps of the implementation's automatic actors are silent, so after each
+command the belief is closed under them; observation of statuses only is then enough.  The
+implementation conforms while the belief is not empty and it accepts exactly the commands
+some belief state allows.
 
 A :class:`Divergence` carries the session's history, which :meth:`Session.trace` turns into
 the shared JSON-lines trace format (the model's steps up to the divergence, then the
@@ -14,34 +15,33 @@ implementation's offending step), replayable with ``ordercheck replay``.
 from __future__ import annotations
 
 import json
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..belief import Belief, BeliefTracker, Did, Move, Refused, Saw, by_actor
 from ..explore import StateGraph
-from ..system import DELIVER, FIRE, JointSystem
+from ..system import DELIVER, FIRE, JointSystem, StepLabel
 from ..trace import TraceStep, dumps, steps_of
 from .adapter import Command, Guarded
 
 
 class ConformanceModel:
-    """The explored model indexed by command, for one set of automatic actors."""
+    """The explored model indexed by command, for one set of automatic actors.
+
+    Belief bookkeeping is :class:`~ordercheck.checks.belief.BeliefTracker`'s: the
+    implementation's automatic actors are the silent steps, commands are the observed
+    actions.  This class adds what only conformance needs: commands, coverage steps and the
+    statuses in which a command is plausible.
+    """
 
     def __init__(self, graph: StateGraph, automatic: frozenset[str]) -> None:
         self.graph = graph
         self.system: JointSystem = graph.system
         self.automatic = automatic
-        self.label_command: list[Command | None] = []
-        for lab in self.system.labels:
-            if lab.actor in automatic or lab.kind not in (FIRE, DELIVER):
-                self.label_command.append(None)
-            elif lab.kind == FIRE:
-                self.label_command.append(Command("fire", lab.party, lab.event))
-            else:
-                self.label_command.append(Command("deliver", lab.party, lab.message))
-        self._auto = [lab.actor in automatic and lab.kind in (FIRE, DELIVER)
-                      for lab in self.system.labels]
-        self._by_state: dict[int, dict[Command, list[tuple[int, int]]]] = {}
+        self.tracker: BeliefTracker[Command] = BeliefTracker(
+            graph, silent=by_actor(automatic, (FIRE, DELIVER)), action_of=_command_of)
+        self.label_command: list[Command | None] = [
+            self.tracker.action(lab) for lab in range(len(self.system.labels))]
         self.alphabet: list[Command] = sorted({c for c in self.label_command if c is not None})
         # A *step* is a transition taken from one local configuration of its party (history
         # memory included): covering steps, not just transitions, is what exposes a decline
@@ -57,15 +57,7 @@ class ConformanceModel:
 
     def commands(self, state: int) -> dict[Command, list[tuple[int, int]]]:
         """Commands enabled in explored state number ``state``: -> [(label, target)]."""
-        hit = self._by_state.get(state)
-        if hit is None:
-            hit = {}
-            for label, j in self.graph.successors(state):
-                cmd = self.label_command[label]
-                if cmd is not None:
-                    hit.setdefault(cmd, []).append((label, j))
-            self._by_state[state] = hit
-        return hit
+        return self.tracker.enabled(state)
 
     def step_of(self, state: int, label: int) -> int:
         """Interned (transition, party configuration) id of an edge; -1 without transition."""
@@ -84,18 +76,16 @@ class ConformanceModel:
                                    f"(from {conf.leaf}{memo})")
         return sid
 
-    def automatic_steps(self, state: int) -> list[tuple[int, int]]:
-        return [(lab, j) for lab, j in self.graph.successors(state) if self._auto[lab]]
-
     def status(self, state: int) -> dict[str, str]:
-        return dict(self.system.state_view(self.graph.states[state]).status)
+        return dict(self.tracker.status(state))
 
 
-@dataclass(slots=True)
-class Node:
-    state: int
-    parent: int  # node index, -1 for the root
-    label: int  # label id of the step from parent, -1 for the root
+def _command_of(lab: StepLabel) -> Command | None:
+    if lab.kind == FIRE:
+        return Command("fire", lab.party, lab.event)
+    if lab.kind == DELIVER:
+        return Command("deliver", lab.party, lab.message)
+    return None
 
 
 @dataclass(slots=True)
@@ -119,31 +109,34 @@ class Divergence(AssertionError):
 
 @dataclass(slots=True)
 class Session:
+    """One order driven through an implementation; the belief is the last move's."""
+
     model: ConformanceModel
     adapter: Guarded
-    nodes: list[Node] = field(default_factory=list)
-    belief: dict[int, int] = field(default_factory=dict)  # state -> node index
+    moves: list[Move] = field(default_factory=list)  # initial(), then one per observation
     history: list[Record] = field(default_factory=list)
     covered: set[int] = field(default_factory=set)  # global transition ids exercised
     covered_steps: set[int] = field(default_factory=set)  # step ids (see step_of)
     seen_status: set[tuple[str, str]] = field(default_factory=set)
     failure: tuple[Command | None, dict[str, str], str] | None = None
-    _before: dict[int, int] = field(default_factory=dict)
+    _mark: int = 0  # len(moves) before the current command: a failure's trace ends there
+
+    @property
+    def belief(self) -> Belief:
+        """Explored states consistent with everything seen so far."""
+        return self.moves[-1].after if self.moves else frozenset()
 
     # -- driving -------------------------------------------------------------------------
     def start(self) -> None:
         self.adapter.reset("step 0:")
-        self.nodes = [Node(0, -1, -1)]
-        self.belief = self._closure({0: 0})
+        self.moves = []
+        self._push(self.model.tracker.initial())
         self.history = []
         self._observe(None, "step 0 (fresh order)")
 
     def enabled(self) -> list[Command]:
         """Commands some belief state allows, sorted."""
-        out: set[Command] = set()
-        for s in self.belief:
-            out.update(self.model.commands(s))
-        return sorted(out)
+        return sorted(self.model.tracker.actions(self.belief))
 
     def forbidden(self) -> list[Command]:
         """Commands no belief state allows: the implementation must refuse them."""
@@ -161,41 +154,30 @@ class Session:
         return [c for c in self.forbidden() if c in near]
 
     def apply(self, command: Command, *, must_reject: bool = False) -> bool:
-        self._before = dict(self.belief)  # the trace of a failure ends before this command
+        self._mark = len(self.moves)  # the trace of a failure ends before this command
         n = len(self.history) + 1
         where = f"step {n}:"
         accepted = self.adapter.send(where, command)
-        enabled_in = {s: self.model.commands(s)[command] for s in sorted(self.belief)
-                      if command in self.model.commands(s)}
+        tracker = self.model.tracker
         record = Record(n=n, command=command, accepted=accepted, observed={},
                         must_reject=must_reject)
         self.history.append(record)
         if accepted:
-            if not enabled_in:
+            if command not in tracker.actions(self.belief):
                 record.observed = self.adapter.status(where)
                 self._fail(command, record.observed,
                            f"step {n}: the implementation accepted {command}, which the model "
                            f"forbids here (statuses {self._belief_text()})")
-            new: dict[int, int] = {}
-            for s, moves in enabled_in.items():
-                for label, j in moves:
-                    if j not in new:
-                        self.nodes.append(Node(j, self.belief[s], label))
-                        new[j] = len(self.nodes) - 1
-                    t = self.model.system.labels[label].transition
-                    if t >= 0:
-                        self.covered.add(t)
-                        self.covered_steps.add(self.model.step_of(s, label))
-            self.belief = self._closure(new)
+            self._push(tracker.step(self.belief, Did(command)))
         else:
-            kept = {s: node for s, node in self.belief.items() if s not in enabled_in}
-            if not kept:
+            move = tracker.step(self.belief, Refused(command))
+            if not move.after:
                 record.observed = self.adapter.status(where)
                 self._fail(command, record.observed,
                            f"step {n}: the implementation refused {command}, which the model "
                            f"allows in every state consistent with what was seen "
                            f"(statuses {self._belief_text()})")
-            self.belief = kept
+            self._push(move)
         record.observed = self._observe(command, where)
         return accepted
 
@@ -203,32 +185,24 @@ class Session:
         self.adapter.close()
 
     # -- internals -----------------------------------------------------------------------
-    def _closure(self, start: dict[int, int]) -> dict[int, int]:
-        belief = dict(start)
-        queue = deque(sorted(start))
-        while queue:
-            s = queue.popleft()
-            for label, j in self.model.automatic_steps(s):
-                t = self.model.system.labels[label].transition
-                if t >= 0:
-                    self.covered.add(t)
-                    self.covered_steps.add(self.model.step_of(s, label))
-                if j not in belief:
-                    self.nodes.append(Node(j, belief[s], label))
-                    belief[j] = len(self.nodes) - 1
-                    queue.append(j)
-        return belief
+    def _push(self, move: Move) -> None:
+        """Take a move; its steps count as covered (as they happened in the model)."""
+        labels = self.model.system.labels
+        for s, label, _ in move.edges:
+            t = labels[label].transition
+            if t >= 0:
+                self.covered.add(t)
+                self.covered_steps.add(self.model.step_of(s, label))
+        self.moves.append(move)
 
     def _observe(self, command: Command | None, where: str) -> dict[str, str]:
         observed = self.adapter.status(where)
-        consistent = {s: node for s, node in self.belief.items()
-                      if all(self.model.status(s)[p] == v for p, v in observed.items())}
-        if not consistent:
-            expected = self._belief_text()
+        move = self.model.tracker.step(self.belief, Saw.of(observed))
+        if not move.after:
             self._fail(command, observed,
                        f"{where} the implementation shows {_fmt(observed)}; the model expects "
-                       f"{expected}")
-        self.belief = consistent
+                       f"{self._belief_text()}")
+        self.moves.append(move)
         for p, v in observed.items():
             self.seen_status.add((p, v))
         return observed
@@ -241,23 +215,15 @@ class Session:
     def _fail(self, command: Command | None, observed: dict[str, str], reason: str) -> None:
         self.failure = (command, observed, reason)
         if command is not None:
-            self.belief = self._before
+            del self.moves[self._mark:]
         raise Divergence(reason, self)
 
     # -- traces ----------------------------------------------------------------------------
     def model_path(self) -> tuple[list[int], list[int]]:
         """Packed states and labels of one model run consistent with the session so far."""
-        if not self.belief:
-            return [self.model.graph.states[0]], []
-        node = self.belief[min(self.belief)]
-        chain = []
-        while node != -1:
-            chain.append(self.nodes[node])
-            node = self.nodes[node].parent
-        chain.reverse()
-        states = [self.model.graph.states[nd.state] for nd in chain]
-        labels = [nd.label for nd in chain[1:]]
-        return states, labels
+        path = self.model.tracker.witness(self.moves)
+        tracker = self.model.tracker
+        return [tracker.packed(s) for _, s in path], [lab for lab, _ in path[1:]]
 
     def trace_steps(self) -> list[TraceStep]:
         states, labels = self.model_path()
