@@ -1,0 +1,128 @@
+"""The one boundary between ordercheck and the user's Python.
+
+Why this exists: a model factory, its guards and properties, and a ``python:`` adapter are
+the user's code, and user code can raise anything — ``SystemExit(0)`` included.  Left alone,
+such an exception ends the run with a code that CI reads as a verdict (exit 0 = "all
+properties hold") or as ordercheck's own defect (exit 4).  Every entry point therefore runs
+under :func:`classify`, which decides *whose* exception it is:
+
+* the exception passed through a frame of user code (any file that is not ordercheck's engine,
+  the standard library or an installed package), or through a registered user callable:
+  :class:`UserCodeError` — exit 2, naming what raised ("guard 'can_decline' raised
+  ZeroDivisionError") and showing the user's frames, not ours;
+* otherwise it is ours (exit 4), or an interrupt (no verdict).
+
+:func:`check_workflow` refuses, before anything runs, what would otherwise fail deep in the
+engine with our traceback: guards or property predicates that are not callable, and two
+properties with one name (reports and ``--property`` select properties by name).
+"""
+
+from __future__ import annotations
+
+import sysconfig
+import traceback
+from collections.abc import Iterable
+from pathlib import Path
+from types import CodeType, TracebackType
+from typing import Any
+
+from .errors import UserCodeError
+from .protocol import InvalidModel
+
+#: Property fields that hold user predicates, in the order reports name them.
+PREDICATE_FIELDS = ("holds", "after", "then", "trigger", "response")
+
+_ENGINE_DIRS = tuple(str(Path(__file__).resolve().parent / d) for d in ("", "../diagrams"))
+_LIBRARY_DIRS = tuple(
+    str(Path(p).resolve()) for key in ("stdlib", "platstdlib", "purelib", "platlib")
+    if (p := sysconfig.get_paths().get(key)))
+
+# code object -> what to call it ("guard 'can_go'"); filled as models are loaded
+_NAMES: dict[CodeType, list[str]] = {}
+
+
+def _code_of(obj: Any) -> CodeType | None:
+    """The code a callable runs: functions, bound methods, partials and callable objects."""
+    for candidate in (obj, getattr(obj, "__func__", None), getattr(obj, "func", None),
+                      getattr(type(obj), "__call__", None)):  # noqa: B004
+        code = getattr(candidate, "__code__", None)
+        if isinstance(code, CodeType):
+            return code
+    return None
+
+
+def register(obj: Any, name: str) -> None:
+    """Remember that ``obj``'s code is the user callable called ``name``."""
+    code = _code_of(obj)
+    if code is not None and name not in _NAMES.setdefault(code, []):
+        _NAMES[code].append(name)  # one code, several names: a factory's lambda
+
+
+def check_workflow(workflow: Any) -> None:
+    """Refuse non-callable guards and predicates and duplicate property names; register the
+    callables so that an exception raised by one of them is reported under its name."""
+    for name, guard in sorted(workflow.guards.items()):
+        if not callable(guard):
+            raise InvalidModel(f"Workflow.guards[{name!r}]",
+                               f"is {type(guard).__name__}, not callable",
+                               "a guard is a function of the StatusView")
+        register(guard, f"guard {name!r}")
+    seen: set[str] = set()
+    for prop in workflow.properties:
+        pname = getattr(prop, "name", None)
+        if not isinstance(pname, str) or not pname:
+            raise InvalidModel("Workflow.properties", f"{prop!r} has no name")
+        if pname in seen:
+            raise InvalidModel(f"property {pname!r}", "is declared twice",
+                               "property names must be unique: reports select them by name")
+        seen.add(pname)
+        for field in PREDICATE_FIELDS:
+            if not hasattr(prop, field):
+                continue
+            predicate = getattr(prop, field)
+            if not callable(predicate):
+                raise InvalidModel(f"property {pname!r}",
+                                   f"{field} is {type(predicate).__name__}, not callable")
+            register(predicate, f"property {pname!r} ({field})")
+
+
+def _is_user_file(filename: str) -> bool:
+    if filename.startswith("<"):  # <frozen importlib._bootstrap>, <string> of exec()
+        return filename == "<string>"
+    path = str(Path(filename).resolve())
+    return not path.startswith(_ENGINE_DIRS) and not path.startswith(_LIBRARY_DIRS)
+
+
+def _walk(tb: TracebackType | None) -> Iterable[TracebackType]:
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
+
+
+def user_frames(exc: BaseException) -> list[traceback.FrameSummary]:
+    """The frames of ``exc``'s traceback that belong to user code (outermost first)."""
+    frames = [tb for tb in _walk(exc.__traceback__)
+              if tb.tb_frame.f_code in _NAMES or _is_user_file(tb.tb_frame.f_code.co_filename)]
+    return list(traceback.StackSummary.extract((tb.tb_frame, tb.tb_lineno) for tb in frames))
+
+
+def classify(exc: BaseException) -> UserCodeError | None:
+    """A :class:`UserCodeError` when ``exc`` was raised by (or through) user code, else None."""
+    if isinstance(exc, UserCodeError):
+        return exc
+    names = [" or ".join(_NAMES[tb.tb_frame.f_code][:3]) for tb in _walk(exc.__traceback__)
+             if tb.tb_frame.f_code in _NAMES]
+    frames = user_frames(exc)
+    if not names and not frames:
+        return None
+    what = names[0] if names else f"user code ({frames[-1].name} in {frames[-1].filename})"
+    return UserCodeError(what, exc, frames)
+
+
+def calling(what: str, fn: Any, *args: Any) -> Any:
+    """Call user code ``fn``; any exception, ``SystemExit`` included, becomes a
+    :class:`UserCodeError` naming ``what``."""
+    try:
+        return fn(*args)
+    except BaseException as exc:
+        raise UserCodeError(what, exc, user_frames(exc)) from exc
