@@ -574,9 +574,9 @@ def build_parser() -> argparse.ArgumentParser:
     def model_args(p: argparse.ArgumentParser, variant_default: str | None) -> None:
         p.add_argument("--variant", choices=VARIANTS, default=variant_default,
                        help="built-in VTEX model variant (default: %(default)s)")
-        p.add_argument("--model", help="your own model as module:attribute (a Workflow or a "
+        p.add_argument("--model", metavar="SPEC", help="your own model as module:attribute (a Workflow or a "
                                        "function returning one); overrides --variant")
-        p.add_argument("--capacity", type=positive_int, default=4,
+        p.add_argument("--capacity", type=positive_int, default=4, metavar="N",
                        help="messages a channel may hold; more is a bound hit (default 4)")
 
     check = sub.add_parser("check", help="explore a model and report findings")
@@ -591,7 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="report only this property (repeatable; built-in ones too, e.g. "
                             "no-deadlock)")
     check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--out", help="also write report.txt, report.json and traces/ here")
+    check.add_argument("--out", metavar="DIR", help="also write report.txt, report.json and traces/ here")
     check.add_argument("--fail-on", choices=("error", "warning"), default="error",
                        help="lowest severity that makes the verdict VIOLATED")
     check.add_argument("--timing", action="store_true",
@@ -601,7 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="JUnit XML: one testcase per property, failures carry the trace")
     check.add_argument("--github-summary", action="store_true",
                        help="append a Markdown summary to $GITHUB_STEP_SUMMARY when it is set")
-    check.add_argument("--cache-dir", default=os.environ.get("ORDERCHECK_CACHE",
+    check.add_argument("--cache-dir", metavar="DIR", default=os.environ.get("ORDERCHECK_CACHE",
                                                              ".ordercheck/cache"),
                        help="result cache, keyed by the compiled model and options "
                             "(default %(default)s; safe to delete)")
@@ -610,8 +610,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="main job: check both VTEX variants, write reports "
                                            "and diagrams; exits 0 when it ran")
-    report.add_argument("--out", default="out/report")
-    report.add_argument("--diagrams-out", default="docs/diagrams")
+    report.add_argument("--out", metavar="DIR", default="out/report")
+    report.add_argument("--diagrams-out", metavar="DIR", default="docs/diagrams")
     report.add_argument("--delivery", nargs="+", choices=DELIVERY_MODES,
                         default=list(DELIVERY_MODES))
     report.add_argument("--no-diagrams", action="store_true")
@@ -621,16 +621,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     conform = sub.add_parser("conform", help="test an implementation against the model")
     model_args(conform, "documented")
-    conform.add_argument("--adapter", required=True,
+    conform.add_argument("--adapter", required=True, metavar="ADAPTER",
                          help="python:module:Class | 'process:CMD' | http://127.0.0.1:PORT")
     conform.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
-    conform.add_argument("--budget", type=positive_int, default=200,
+    conform.add_argument("--budget", type=positive_int, default=200, metavar="N",
                          help="Hypothesis examples")
-    conform.add_argument("--steps", type=positive_int, default=40, help="commands per example")
-    conform.add_argument("--seed", type=int, default=0)
-    conform.add_argument("--timeout", type=positive_float, default=5.0,
+    conform.add_argument("--steps", type=positive_int, default=40, metavar="N", help="commands per example")
+    conform.add_argument("--seed", type=int, default=0, metavar="N")
+    conform.add_argument("--timeout", type=positive_float, default=5.0, metavar="SEC",
                          help="seconds per adapter call")
-    conform.add_argument("--out", help="write conformance.json and traces/ here")
+    conform.add_argument("--out", metavar="DIR", help="write conformance.json and traces/ here")
     conform.add_argument("--no-tour", action="store_true")
     conform.add_argument("--no-hypothesis", action="store_true")
     conform.set_defaults(func=cmd_conform)
@@ -638,15 +638,15 @@ def build_parser() -> argparse.ArgumentParser:
     vec = sub.add_parser("vectors", help="write language-neutral test vectors (JSON lines)")
     model_args(vec, "documented")
     vec.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
-    vec.add_argument("--out", required=True)
+    vec.add_argument("--out", required=True, metavar="DIR")
     vec.set_defaults(func=cmd_vectors)
 
     df = sub.add_parser("diff", help="behavioural diff of two models (Markdown)")
-    df.add_argument("old", help="model spec, e.g. git:main:model/vtex:documented")
-    df.add_argument("new", help="model spec, e.g. ordercheck.model.vtex:documented")
+    df.add_argument("old", metavar="OLD", help="model spec, e.g. git:main:model/vtex:documented")
+    df.add_argument("new", metavar="NEW", help="model spec, e.g. ordercheck.model.vtex:documented")
     df.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
-    df.add_argument("--capacity", type=positive_int, default=4)
-    df.add_argument("--out", help="also write the Markdown here (a PR comment body)")
+    df.add_argument("--capacity", type=positive_int, default=4, metavar="N")
+    df.add_argument("--out", metavar="FILE", help="also write the Markdown here (a PR comment body)")
     df.set_defaults(func=cmd_diff)
 
     rp = sub.add_parser("replay", help="re-run a JSON-lines trace on the model")
