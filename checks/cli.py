@@ -424,6 +424,7 @@ def cmd_conform(args: argparse.Namespace) -> int:
     lines = [f"ordercheck conform: {args.adapter} against {workflow.name} "
              f"(delivery {args.delivery}; automatic actors: {', '.join(sorted(automatic)) or '-'})"]
     failed = errored = False
+    commands = 0
     covered: set[int] = set()
     seen: set[tuple[str, str]] = set()
     unknown: dict[tuple[str, str], int] = {}  # unknown status -> divergences resting on it
@@ -445,6 +446,7 @@ def cmd_conform(args: argparse.Namespace) -> int:
         tour = run_tour(model, make, timeout=args.timeout, header=header)
         covered |= tour.covered
         seen |= tour.seen_status
+        commands += tour.steps
         n_cases = len(cases(graph, model))
         lines.append(f"  tour: {tour.passed}/{n_cases} cases passed, {tour.steps} commands")
         report["tour"] = {"cases": n_cases, "passed": tour.passed, "commands": tour.steps,
@@ -470,6 +472,7 @@ def cmd_conform(args: argparse.Namespace) -> int:
                                seed=args.seed, timeout=args.timeout, header=header)
         covered |= outcome.covered
         seen |= outcome.seen_status
+        commands += outcome.steps
         report["hypothesis"] = {"budget": args.budget, "commands": outcome.steps,
                                 "failure": None, "error": None, "trace": None}
         if outcome.error is not None:
@@ -506,13 +509,16 @@ def cmd_conform(args: argparse.Namespace) -> int:
         "transitions": sorted(system.transitions[t].label for t in covered & fireable),
         "transitions_missed": sorted(system.transitions[t].label for t in fireable - covered),
         "statuses_missed": sorted(f"{p}:{s}" for p, s in statuses - seen)}
-    # a run that exercised no model transition proved nothing: inconclusive, not a pass
-    vacuous = not errored and not failed and not (covered & fireable)
+    # a run that sent no command or exercised no model transition proved nothing:
+    # inconclusive, not a pass
+    vacuous = ("no command was sent" if not commands else
+               "no model transition was exercised" if not covered & fireable else "")
+    if errored or failed:
+        vacuous = ""
     verdict = ("ERROR" if errored else "NONCONFORMING" if failed else
                "INCONCLUSIVE" if vacuous else "CONFORMS")
     report["verdict"] = verdict
-    lines.append(f"  verdict: {verdict}" + (" (no model transition was exercised)"
-                                             if vacuous else ""))
+    lines.append(f"  verdict: {verdict}" + (f" ({vacuous})" if vacuous else ""))
     sys.stdout.write("\n".join(lines) + "\n")
     if out:
         outpaths.write_text("--out", out / "conformance.json",
@@ -574,8 +580,9 @@ def build_parser() -> argparse.ArgumentParser:
     def model_args(p: argparse.ArgumentParser, variant_default: str | None) -> None:
         p.add_argument("--variant", choices=VARIANTS, default=variant_default,
                        help="built-in VTEX model variant (default: %(default)s)")
-        p.add_argument("--model", metavar="SPEC", help="your own model as module:attribute (a Workflow or a "
-                                       "function returning one); overrides --variant")
+        p.add_argument("--model", metavar="SPEC",
+                       help="your own model as module:attribute (a Workflow or a function "
+                            "returning one); overrides --variant")
         p.add_argument("--capacity", type=positive_int, default=4, metavar="N",
                        help="messages a channel may hold; more is a bound hit (default 4)")
 
@@ -591,7 +598,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="report only this property (repeatable; built-in ones too, e.g. "
                             "no-deadlock)")
     check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--out", metavar="DIR", help="also write report.txt, report.json and traces/ here")
+    check.add_argument("--out", metavar="DIR",
+                       help="also write report.txt, report.json and traces/ here")
     check.add_argument("--fail-on", choices=("error", "warning"), default="error",
                        help="lowest severity that makes the verdict VIOLATED")
     check.add_argument("--timing", action="store_true",
@@ -626,7 +634,8 @@ def build_parser() -> argparse.ArgumentParser:
     conform.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
     conform.add_argument("--budget", type=positive_int, default=200, metavar="N",
                          help="Hypothesis examples")
-    conform.add_argument("--steps", type=positive_int, default=40, metavar="N", help="commands per example")
+    conform.add_argument("--steps", type=positive_int, default=40, metavar="N",
+                         help="commands per example")
     conform.add_argument("--seed", type=int, default=0, metavar="N")
     conform.add_argument("--timeout", type=positive_float, default=5.0, metavar="SEC",
                          help="seconds per adapter call")
@@ -646,7 +655,8 @@ def build_parser() -> argparse.ArgumentParser:
     df.add_argument("new", metavar="NEW", help="model spec, e.g. ordercheck.model.vtex:documented")
     df.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
     df.add_argument("--capacity", type=positive_int, default=4, metavar="N")
-    df.add_argument("--out", metavar="FILE", help="also write the Markdown here (a PR comment body)")
+    df.add_argument("--out", metavar="FILE",
+                    help="also write the Markdown here (a PR comment body)")
     df.set_defaults(func=cmd_diff)
 
     rp = sub.add_parser("replay", help="re-run a JSON-lines trace on the model")

@@ -32,9 +32,10 @@ from .protocol import InvalidModel
 #: Property fields that hold user predicates, in the order reports name them.
 PREDICATE_FIELDS = ("holds", "after", "then", "trigger", "response")
 
-_ENGINE_DIRS = tuple(str(Path(__file__).resolve().parent / d) for d in ("", "../diagrams"))
+_HERE = Path(__file__).resolve().parent
+_ENGINE_DIRS = (str(_HERE) + "/", str(_HERE.parent / "diagrams") + "/")
 _LIBRARY_DIRS = tuple(
-    str(Path(p).resolve()) for key in ("stdlib", "platstdlib", "purelib", "platlib")
+    str(Path(p).resolve()) + "/" for key in ("stdlib", "platstdlib", "purelib", "platlib")
     if (p := sysconfig.get_paths().get(key)))
 
 # code object -> what to call it ("guard 'can_go'"); filled as models are loaded

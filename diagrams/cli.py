@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Draw the model's diagrams, or one trace.")
     parser.add_argument("--out", default="docs/diagrams", metavar="DIR",
                         help="directory for the diagrams (created if missing)")
-    parser.add_argument("--trace", metavar="FILE", help="draw this JSON-lines trace as a sequence diagram")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="draw this JSON-lines trace as a sequence diagram")
     parser.add_argument("--no-render", action="store_true", help="DOT and Mermaid text only")
     parser.add_argument("--timeout", type=positive_float, default=30.0, metavar="SEC",
                         help="seconds for graphviz")
