@@ -181,7 +181,9 @@ def _workflow_of(obj: Any, spec: str, attr: str) -> Workflow:
 
 
 def model_spec(args: argparse.Namespace) -> str:
-    if args.model:
+    if args.model is not None:
+        if not args.model.strip():
+            raise UsageError("--model '': empty; expected module:attribute or file.py:attribute")
         return str(args.model)
     return f"{DEFAULT_MODEL_MODULE}:{args.variant}"
 
@@ -297,9 +299,9 @@ def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
 def cmd_check(args: argparse.Namespace) -> int:
     spec = model_spec(args)
     # output places are checked before the exploration, so a typo costs no wait
-    if args.out:
+    if args.out is not None:
         outpaths.out_dir("--out", args.out)
-    if args.junit_xml:
+    if args.junit_xml is not None:
         outpaths.out_file("--junit-xml", args.junit_xml)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if args.github_summary and summary:
@@ -308,10 +310,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     sys.stdout.write(outputs["json"] if args.format == "json" else outputs["text"])
     if args.timing:
         sys.stderr.write(f"exploration: {outputs['timing']}\n")
-    if args.out:
+    if args.out is not None:
         with outpaths.writing("--out", args.out):
             write_outputs(Path(args.out), outputs)
-    if args.junit_xml:
+    if args.junit_xml is not None:
         outpaths.write_text("--junit-xml", args.junit_xml, outputs["junit"])
     if args.github_summary and summary:
         outpaths.write_text("GITHUB_STEP_SUMMARY", summary, outputs["markdown"], append=True)
@@ -398,7 +400,7 @@ def cmd_conform(args: argparse.Namespace) -> int:
         raise UsageError("--no-tour --no-hypothesis: nothing to run (a run that tests "
                          "nothing is not a pass); drop one of them")
     spec = model_spec(args)
-    if args.out:
+    if args.out is not None:
         outpaths.out_dir("--out", args.out)
     workflow = resolve_model(spec)
     system = JointSystem(workflow, delivery=args.delivery, capacity=args.capacity)
@@ -418,7 +420,8 @@ def cmd_conform(args: argparse.Namespace) -> int:
     model = ConformanceModel(graph, automatic)
     header = {"model": workflow.name, "model_spec": spec, "delivery": args.delivery,
               "adapter": args.adapter}
-    out = outpaths.out_dir("--out", Path(args.out) / "traces").parent if args.out else None
+    out = (outpaths.out_dir("--out", Path(args.out) / "traces").parent
+           if args.out is not None else None)
     report: dict[str, Any] = {"model": workflow.name, "adapter": args.adapter,
                               "automatic": sorted(automatic), "seed": args.seed}
     lines = [f"ordercheck conform: {args.adapter} against {workflow.name} "
@@ -549,14 +552,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
     """Behavioural diff; exit 1 when the new model has a violation the old one had not."""
     from .diff import diff, render_markdown
 
-    if args.out:
+    if args.out is not None:
         outpaths.out_file("--out", args.out)
     results = [run_check(spec, delivery=args.delivery, capacity=args.capacity)
                for spec in (args.old, args.new)]
     d = diff(*results)
     text = render_markdown(d, args.old, args.new)
     sys.stdout.write(text)
-    if args.out:
+    if args.out is not None:
         outpaths.write_text("--out", args.out, text)
     return EXIT_VIOLATED if d.new_violation else EXIT_OK
 

@@ -33,8 +33,14 @@ def writing(option: str, path: Path | str) -> Iterator[None]:
                          f"({_reason(exc)})") from None
 
 
+def _not_empty(option: str, path: Path | str) -> None:
+    if not str(path).strip():  # Path("") is ".": an empty option would write to the cwd
+        raise UsageError(f"{option} {str(path)!r}: empty path")
+
+
 def out_dir(option: str, path: Path | str) -> Path:
     """Make sure ``path`` is a writable directory (created with its parents if missing)."""
+    _not_empty(option, path)
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise UsageError(f"{option} {str(path)!r}: exists and is not a directory")
@@ -47,6 +53,7 @@ def out_dir(option: str, path: Path | str) -> Path:
 
 def out_file(option: str, path: Path | str) -> Path:
     """Make sure ``path`` can be written as a file (its parent created if missing)."""
+    _not_empty(option, path)
     p = Path(path)
     if p.is_dir():
         raise UsageError(f"{option} {str(path)!r}: is a directory, expected a file")

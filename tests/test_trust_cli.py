@@ -577,3 +577,19 @@ def test_plugin_refuses_a_policy_outside_the_closed_set(pytester):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*ini option ordercheck_unknown = 'maybe': expected one of "
                                  "fail, skip*"])
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["check", "--model", ""], "--model '': empty; expected module:attribute or "
+                               "file.py:attribute"),
+    (["check", "--out", ""], "--out '': empty path"),
+    (["check", "--junit-xml", " "], "--junit-xml ' ': empty path"),
+    (["conform", "--adapter", "python:"], "--adapter 'python:': expected 'module:attribute'"),
+    (["conform", "--adapter", "python:os:nope"], "--adapter 'python:os:nope': os has no "
+                                                 "attribute 'nope'"),
+    (["conform", "--adapter", "ftp://x"], "--adapter 'ftp://x': expected python:module:Class, "
+                                          "'process:CMD' or http://host:port"),
+])
+def test_empty_and_malformed_specs_are_named(capsys, argv, message):
+    code, out, err = run(capsys, [*argv, "--no-cache"] if argv[0] == "check" else argv)
+    assert (code, out, err) == (2, "", f"ordercheck: error: {message}\n")

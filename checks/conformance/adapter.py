@@ -84,17 +84,19 @@ class AdapterError(Exception):
 
 
 def load_object(spec: str) -> Any:
-    """``module:attr`` with the current directory importable (as pytest does)."""
+    """``module:attr`` with the current directory importable (as pytest does).  Bad specs
+    raise :class:`UsageError` (the caller names the option); user code that fails on import
+    raises :class:`UserCodeError`."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
-        raise UsageError(f"{spec!r}: expected 'module:attribute'")
+        raise UsageError("expected 'module:attribute'")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and (module_name + ".").startswith(exc.name + "."):
-            raise UsageError(f"{spec!r}: cannot import {module_name!r} ({exc})") from None
+            raise UsageError(f"cannot import {module_name!r} ({exc})") from None
         raise UserCodeError(f"{spec!r}: importing {module_name!r}", exc,
                             user_frames(exc)) from exc
     except BaseException as exc:  # SystemExit included: user code never ends the run
@@ -103,7 +105,7 @@ def load_object(spec: str) -> Any:
     try:
         return getattr(module, attr)
     except AttributeError:
-        raise UsageError(f"{spec!r}: {module_name} has no attribute {attr!r}") from None
+        raise UsageError(f"{module_name} has no attribute {attr!r}") from None
 
 
 def missing_methods(obj: Any) -> list[str]:
@@ -114,7 +116,10 @@ def missing_methods(obj: Any) -> list[str]:
 def adapter_factory(spec: str, timeout: float = 5.0) -> Callable[[], Adapter]:
     """A zero-argument factory for ``python:module:Class``, ``process:CMD`` or an http URL."""
     if spec.startswith("python:"):
-        cls = load_object(spec[len("python:"):])
+        try:
+            cls = load_object(spec[len("python:"):])
+        except UsageError as exc:
+            raise UsageError(f"--adapter {spec!r}: {exc}") from None
         if not callable(cls):
             raise UsageError(f"--adapter {spec!r}: {type(cls).__name__} is not a class or "
                              "factory")
