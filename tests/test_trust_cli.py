@@ -593,3 +593,14 @@ def test_plugin_refuses_a_policy_outside_the_closed_set(pytester):
 def test_empty_and_malformed_specs_are_named(capsys, argv, message):
     code, out, err = run(capsys, [*argv, "--no-cache"] if argv[0] == "check" else argv)
     assert (code, out, err) == (2, "", f"ordercheck: error: {message}\n")
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("http://", "no host (expected http://HOST:PORT)"),
+    ("http://127.0.0.1:notaport", "not a URL (Port could not be cast to integer value as "
+                                  "'notaport')"),
+    ("http://[::1", "not a URL (Invalid IPv6 URL)"),
+])
+def test_malformed_http_adapter_url_is_a_usage_error(capsys, url, problem):
+    code, out, err = run(capsys, ["conform", "--adapter", url])
+    assert (code, out, err) == (2, "", f"ordercheck: error: --adapter {url!r}: {problem}\n")

@@ -143,7 +143,17 @@ def adapter_factory(spec: str, timeout: float = 5.0) -> Callable[[], Adapter]:
                              "ARGS...', e.g. 'process:node adapter.js')")
         return lambda: ProcessAdapter(command, timeout=timeout)
     if spec.startswith(("http://", "https://")):
+        from urllib.parse import urlsplit
+
         from .http import HttpAdapter
+
+        try:
+            url = urlsplit(spec)
+            url.port  # noqa: B018  # raises ValueError on a port that is not a number
+        except ValueError as exc:
+            raise UsageError(f"--adapter {spec!r}: not a URL ({exc})") from None
+        if not url.hostname:
+            raise UsageError(f"--adapter {spec!r}: no host (expected http://HOST:PORT)")
 
         return lambda: HttpAdapter(spec, timeout=timeout)
     raise UsageError(f"--adapter {spec!r}: expected python:module:Class, 'process:CMD' "
