@@ -13,26 +13,21 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import importlib
 import importlib.metadata
 import importlib.util
-import io
 import json
 import os
-import subprocess
 import sys
-import tarfile
-import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import cache, junit, markdown, outpaths, usercode
+from . import cache, junit, loading, markdown, outpaths, usercode
 from . import report as rep
 from .analysis import analyse
-from .errors import UsageError, UserCodeError
+from .errors import UsageError
 from .explore import explore
 from .fingerprint import fingerprint
 from .protocol import InvalidModel, Workflow
@@ -69,105 +64,11 @@ def positive_float(text: str) -> float:
     return value
 
 
-def _load_path(path: Path, spec: str) -> Any:
-    """Import a module file or package directory by path, under a name of its own."""
-    tag = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
-    name = f"_ordercheck_model_{tag}"
-    if name in sys.modules:
-        return sys.modules[name]
-    if path.is_dir():
-        location = path / "__init__.py"
-        ispec = importlib.util.spec_from_file_location(
-            name, location, submodule_search_locations=[str(path)])
-    else:
-        ispec = importlib.util.spec_from_file_location(name, path)
-    if ispec is None or ispec.loader is None or not (path.is_dir() or path.is_file()):
-        raise UsageError(f"{spec!r}: no module at {path}")
-    module = importlib.util.module_from_spec(ispec)
-    sys.modules[name] = module
-    # the file's directory is importable while it runs, so it can import sibling modules
-    folder = str(path.resolve().parent)
-    added = folder not in sys.path
-    if added:
-        sys.path.insert(0, folder)
-    try:
-        usercode.calling(f"--model {spec!r}: importing {path}", ispec.loader.exec_module,
-                         module)
-    except UserCodeError:
-        del sys.modules[name]
-        raise
-    finally:
-        if added and folder in sys.path:
-            sys.path.remove(folder)
-    return module
-
-
-_CHECKOUTS: list[tempfile.TemporaryDirectory[str]] = []
-
-
-def _git_checkout(rev: str, path: str, spec: str) -> Path:
-    """Extract ``path`` at git revision ``rev`` (of the repository around the cwd)."""
-    try:
-        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True,
-                             text=True, check=True).stdout.strip()
-        rel = subprocess.run(["git", "rev-parse", "--show-prefix"], capture_output=True,
-                             text=True, check=True).stdout.strip()
-        blob = subprocess.run(["git", "-C", top, "archive", "--format=tar", rev, "--",
-                               rel + path], capture_output=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", b"") or b""
-        if isinstance(detail, bytes):
-            detail = detail.decode(errors="replace")
-        raise UsageError(f"{spec!r}: cannot read {path} at {rev} ({detail.strip() or exc})"
-                         ) from exc
-    tmp = tempfile.TemporaryDirectory(prefix="ordercheck-rev-")
-    _CHECKOUTS.append(tmp)
-    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
-        tar.extractall(tmp.name, filter="data")
-    return Path(tmp.name) / rel / path
-
-
 def resolve_model(spec: str) -> Workflow:
-    """Load a model: ``module:attr``, ``path/to/file.py:attr``, ``path/to/package:attr`` or
-    ``git:REV:path:attr`` (the path at a git revision).  ``attr`` is a :class:`Workflow` or
-    a callable returning one."""
-    if spec.startswith("git:"):
-        _, rev, rest = spec.split(":", 2) if spec.count(":") >= 3 else (None, "", "")
-        path, sep, attr = rest.rpartition(":")
-        if not rev or not sep or not path:
-            raise UsageError(f"{spec!r}: expected git:REV:path:attribute")
-        return _workflow_of(getattr_or_fail(_load_path(_git_checkout(rev, path, spec), spec),
-                                            attr, spec, path), spec, attr)
-    head, sep, attr = spec.rpartition(":")
-    if sep and ("/" in head or head.endswith(".py")):
-        return _workflow_of(getattr_or_fail(_load_path(Path(head), spec), attr, spec, head),
-                            spec, attr)
-    module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise UsageError(f"--model {spec!r}: expected 'module:attribute'")
-    if os.getcwd() not in sys.path:  # like pytest and uvicorn: user modules from the cwd
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module_name + ".").startswith(exc.name + "."):  # not one it imports
-            raise UsageError(f"--model {spec!r}: cannot import {module_name!r} ({exc})"
-                             ) from None
-        raise UserCodeError(f"--model {spec!r}: importing {module_name!r}", exc,
-                            usercode.user_frames(exc)) from exc
-    except BaseException as exc:  # a malformed chart fails at class definition, on import
-        raise UserCodeError(f"--model {spec!r}: importing {module_name!r}", exc,
-                            usercode.user_frames(exc)) from exc
-    return _workflow_of(getattr_or_fail(module, attr, spec, module_name), spec, attr)
-
-
-def getattr_or_fail(module: Any, attr: str, spec: str, shown: str) -> Any:
-    """``module.attr``; a missing one is named as the user wrote it (``shown``), not under
-    the internal name a file was imported as."""
-    try:
-        return getattr(module, attr)
-    except AttributeError:
-        raise UsageError(f"--model {spec!r}: {shown} has no attribute {attr!r}") from None
+    """Load a model (the spec forms are in :mod:`.loading`).  ``attr`` is a
+    :class:`Workflow` or a callable returning one."""
+    obj, attr = loading.load_attribute(spec, f"--model {spec!r}")
+    return _workflow_of(obj, spec, attr)
 
 
 def _workflow_of(obj: Any, spec: str, attr: str) -> Workflow:

@@ -604,3 +604,17 @@ def test_empty_and_malformed_specs_are_named(capsys, argv, message):
 def test_malformed_http_adapter_url_is_a_usage_error(capsys, url, problem):
     code, out, err = run(capsys, ["conform", "--adapter", url])
     assert (code, out, err) == (2, "", f"ordercheck: error: --adapter {url!r}: {problem}\n")
+
+
+def test_adapter_loads_from_a_file_with_its_sibling(tmp_path, capsys):
+    """The one loader (checks/loading.py) serves --adapter python: as it serves --model."""
+    (tmp_path / "sibling_impl.py").write_text("from tests.adapters import DocumentedImpl\n")
+    (tmp_path / "my_adapter.py").write_text("from sibling_impl import DocumentedImpl as Impl\n")
+    code, out, _ = run(capsys, ["conform", "--adapter",
+                                f"python:{tmp_path / 'my_adapter.py'}:Impl", "--budget", "5"])
+    assert code == 0
+    assert out.endswith("  verdict: CONFORMS\n")
+    code, _, err = run(capsys, ["conform", "--adapter",
+                                f"python:{tmp_path / 'my_adapter.py'}:Nope"])
+    assert (code, err) == (2, f"ordercheck: error: --adapter 'python:{tmp_path / 'my_adapter.py'}"
+                              f":Nope': {tmp_path / 'my_adapter.py'} has no attribute 'Nope'\n")

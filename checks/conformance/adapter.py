@@ -13,17 +13,15 @@ malformed answer into an :class:`AdapterError` naming the step — nothing hangs
 from __future__ import annotations
 
 import contextlib
-import importlib
-import os
 import queue
-import sys
 import threading
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from ..errors import UsageError, UserCodeError
+from ..errors import UsageError
+from ..loading import load_attribute
 from ..usercode import user_frames
 
 #: The methods every adapter must offer (``close`` is optional).
@@ -83,31 +81,6 @@ class AdapterError(Exception):
     """The implementation crashed, hung or answered garbage; not a conformance verdict."""
 
 
-def load_object(spec: str) -> Any:
-    """``module:attr`` with the current directory importable (as pytest does).  Bad specs
-    raise :class:`UsageError` (the caller names the option); user code that fails on import
-    raises :class:`UserCodeError`."""
-    module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise UsageError("expected 'module:attribute'")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module_name + ".").startswith(exc.name + "."):
-            raise UsageError(f"cannot import {module_name!r} ({exc})") from None
-        raise UserCodeError(f"{spec!r}: importing {module_name!r}", exc,
-                            user_frames(exc)) from exc
-    except BaseException as exc:  # SystemExit included: user code never ends the run
-        raise UserCodeError(f"{spec!r}: importing {module_name!r}", exc,
-                            user_frames(exc)) from exc
-    try:
-        return getattr(module, attr)
-    except AttributeError:
-        raise UsageError(f"{module_name} has no attribute {attr!r}") from None
-
-
 def missing_methods(obj: Any) -> list[str]:
     """The required adapter methods ``obj`` (a class or an instance) lacks."""
     return [m for m in REQUIRED_METHODS if not callable(getattr(obj, m, None))]
@@ -116,10 +89,7 @@ def missing_methods(obj: Any) -> list[str]:
 def adapter_factory(spec: str, timeout: float = 5.0) -> Callable[[], Adapter]:
     """A zero-argument factory for ``python:module:Class``, ``process:CMD`` or an http URL."""
     if spec.startswith("python:"):
-        try:
-            cls = load_object(spec[len("python:"):])
-        except UsageError as exc:
-            raise UsageError(f"--adapter {spec!r}: {exc}") from None
+        cls, _ = load_attribute(spec[len("python:"):], f"--adapter {spec!r}")
         if not callable(cls):
             raise UsageError(f"--adapter {spec!r}: {type(cls).__name__} is not a class or "
                              "factory")
