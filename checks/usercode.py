@@ -21,13 +21,17 @@ from __future__ import annotations
 
 import sysconfig
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import CodeType, TracebackType
 from typing import Any
 
 from .errors import UserCodeError
-from .protocol import InvalidModel
+from .properties import KINDS
+from .protocol import InvalidModel, Message, Party, Timer
+
+#: The severities a property may have; anything else would never fail a check.
+SEVERITIES = ("error", "warning")
 
 #: Property fields that hold user predicates, in the order reports name them.
 PREDICATE_FIELDS = ("holds", "after", "then", "trigger", "response")
@@ -59,9 +63,43 @@ def register(obj: Any, name: str) -> None:
         _NAMES[code].append(name)  # one code, several names: a factory's lambda
 
 
+def _check_records(field: str, value: Any, kind: type) -> None:
+    if not isinstance(value, (tuple, list)):
+        raise InvalidModel(f"Workflow.{field}", f"is {type(value).__name__}, expected a tuple "
+                           f"of {kind.__name__}")
+    for k, item in enumerate(value):
+        if not isinstance(item, kind):
+            raise InvalidModel(f"Workflow.{field}[{k}]", f"is {type(item).__name__} {item!r}, "
+                               f"expected a {kind.__name__}")
+
+
+def check_shape(workflow: Any) -> None:
+    """The record types of a Workflow's fields: a list where a mapping belongs, or a string
+    where a Party belongs, would otherwise fail deep in the engine as our own error."""
+    if not isinstance(workflow.name, str) or not workflow.name:
+        raise InvalidModel("Workflow.name", f"is {workflow.name!r}, expected a non-empty string")
+    _check_records("parties", workflow.parties, Party)
+    _check_records("messages", workflow.messages, Message)
+    _check_records("timers", workflow.timers, Timer)
+    if not isinstance(workflow.guards, Mapping) or not all(
+            isinstance(k, str) for k in workflow.guards):
+        raise InvalidModel("Workflow.guards", f"is {type(workflow.guards).__name__}, expected "
+                           "a mapping of guard names to functions")
+    if not isinstance(workflow.properties, (tuple, list)):
+        raise InvalidModel("Workflow.properties", f"is {type(workflow.properties).__name__}, "
+                           "expected a tuple of properties")
+    automatic = workflow.automatic_actors
+    if not isinstance(automatic, (tuple, list, frozenset, set)) or not all(
+            isinstance(a, str) for a in automatic):
+        raise InvalidModel("Workflow.automatic_actors", f"is {automatic!r}, expected a tuple "
+                           "of actor names")
+
+
 def check_workflow(workflow: Any) -> None:
-    """Refuse non-callable guards and predicates and duplicate property names; register the
-    callables so that an exception raised by one of them is reported under its name."""
+    """Refuse malformed records, non-callable guards and predicates, unknown property kinds
+    or severities and duplicate property names; register the callables so that an exception
+    raised by one of them is reported under its name."""
+    check_shape(workflow)
     for name, guard in sorted(workflow.guards.items()):
         if not callable(guard):
             raise InvalidModel(f"Workflow.guards[{name!r}]",
@@ -73,6 +111,12 @@ def check_workflow(workflow: Any) -> None:
         pname = getattr(prop, "name", None)
         if not isinstance(pname, str) or not pname:
             raise InvalidModel("Workflow.properties", f"{prop!r} has no name")
+        if type(prop) not in KINDS:
+            raise InvalidModel(f"property {pname!r}", f"is a {type(prop).__name__}, not one of "
+                               f"{', '.join(k.__name__ for k in KINDS)}")
+        if prop.severity not in SEVERITIES:
+            raise InvalidModel(f"property {pname!r}", f"severity {prop.severity!r} is not one "
+                               f"of {', '.join(SEVERITIES)}")
         if pname in seen:
             raise InvalidModel(f"property {pname!r}", "is declared twice",
                                "property names must be unique: reports select them by name")

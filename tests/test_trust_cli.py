@@ -618,3 +618,37 @@ def test_adapter_loads_from_a_file_with_its_sibling(tmp_path, capsys):
                                 f"python:{tmp_path / 'my_adapter.py'}:Nope"])
     assert (code, err) == (2, f"ordercheck: error: --adapter 'python:{tmp_path / 'my_adapter.py'}"
                               f":Nope': {tmp_path / 'my_adapter.py'} has no attribute 'Nope'\n")
+
+
+SHAPED = '''
+from {base} import C, can_go, holds
+from ordercheck.checks.properties import Always
+from ordercheck.checks.protocol import Party, Workflow
+
+
+def workflow():
+    fields = dict(name="t", parties=(Party(name="p", chart=C),), guards={{"can_go": can_go}},
+                  properties=())
+    fields.update({change})
+    return Workflow(**fields)
+'''
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("guards=[('can_go', can_go)]",
+     "Workflow.guards: is list, expected a mapping of guard names to functions"),
+    ("parties=('p',)", "Workflow.parties[0]: is str 'p', expected a Party"),
+    ("properties=None", "Workflow.properties: is NoneType, expected a tuple of properties"),
+    ("messages=('m',)", "Workflow.messages[0]: is str 'm', expected a Message"),
+    ("timers=('t',)", "Workflow.timers[0]: is str 't', expected a Timer"),
+    ("automatic_actors=None", "Workflow.automatic_actors: is None, expected a tuple of actor "
+                              "names"),
+    ("properties=(Always(name='x', description='d', holds=holds, severity='fatal'),)",
+     "property 'x': severity 'fatal' is not one of error, warning"),
+])
+def test_malformed_workflow_records_are_named(tmp_path, capsys, change, message):
+    toy(tmp_path, name="shape_base")
+    (tmp_path / "shaped.py").write_text(SHAPED.format(base="shape_base", change=change))
+    code, _, err = run(capsys, ["check", "--model", f"{tmp_path / 'shaped.py'}:workflow",
+                                "--no-cache"])
+    assert (code, err) == (2, f"ordercheck: error: {message}\n")
