@@ -7,6 +7,11 @@ version, instead of a namespace package that can have neither.
 """
 
 from importlib.metadata import PackageNotFoundError, version
+from pkgutil import extend_path
+
+# Run from a source checkout, this folder can shadow an installed (non-editable) ordercheck;
+# extending the path keeps ``ordercheck.checks`` & co. importable from the installed copy.
+__path__ = extend_path(__path__, __name__)
 
 try:
     __version__ = version("ordercheck")
