@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import importlib.metadata
-import importlib.util
 import json
 import os
 import sys
@@ -26,7 +24,7 @@ from typing import Any
 
 from . import cache, junit, loading, markdown, outpaths, usercode
 from . import report as rep
-from .analysis import analyse
+from .analysis import BUILTIN_PROPERTIES, analyse
 from .errors import UsageError
 from .explore import explore
 from .fingerprint import fingerprint
@@ -137,9 +135,10 @@ def write_outputs(out: Path, outputs: dict[str, Any]) -> None:
         (traces / name).write_text(text, encoding="utf-8")
 
 
-#: Properties every check evaluates besides the model's own (the names findings carry).
-ENGINE_PROPERTIES = ("no-deadlock", "no-livelock", "can-always-finish",
-                     "every-status-reachable", "every-transition-fires", "messages-handled")
+#: Properties every check evaluates besides the model's own (the names findings carry):
+#: the built-in errors, then the warnings.  A test checks findings carry no other name.
+ENGINE_PROPERTIES = (*BUILTIN_PROPERTIES, "every-status-reachable", "every-transition-fires",
+                     "messages-handled")
 
 
 def select_properties(workflow: Workflow, names: list[str] | None

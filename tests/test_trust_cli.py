@@ -652,3 +652,16 @@ def test_malformed_workflow_records_are_named(tmp_path, capsys, change, message)
     code, _, err = run(capsys, ["check", "--model", f"{tmp_path / 'shaped.py'}:workflow",
                                 "--no-cache"])
     assert (code, err) == (2, f"ordercheck: error: {message}\n")
+
+
+@pytest.mark.parametrize("delivery", ["fifo", "duplicate"])
+def test_every_finding_carries_a_property_name_that_property_accepts(capsys, delivery):
+    code, out, _ = run(capsys, ["check", "--variant", "observed", "--delivery", delivery,
+                                "--format", "json", "--no-cache"])
+    assert code == 1
+    from ordercheck.model.vtex import observed
+
+    known = {*cli.ENGINE_PROPERTIES, *(p.name for p in observed().properties)}
+    findings = json.loads(out)["findings"]
+    assert {f["property"] for f in findings} <= known
+    assert {"no-deadlock", "messages-handled"} <= {f["property"] for f in findings}
