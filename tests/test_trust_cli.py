@@ -665,3 +665,11 @@ def test_every_finding_carries_a_property_name_that_property_accepts(capsys, del
     findings = json.loads(out)["findings"]
     assert {f["property"] for f in findings} <= known
     assert {"no-deadlock", "messages-handled"} <= {f["property"] for f in findings}
+
+
+def test_report_diagrams_out_at_a_file_fails_before_exploring(capsys, tmp_path, a_file):
+    code, out, err = run(capsys, ["report", "--out", str(tmp_path / "r"), "--diagrams-out",
+                                  str(a_file)])
+    assert (code, out, err) == (2, "", f"ordercheck: error: --diagrams-out '{a_file}': exists "
+                                       "and is not a directory\n")
+    assert not (tmp_path / "r" / "SUMMARY.md").exists()
