@@ -1,3 +1,7 @@
+"""``python -m ordercheck.checks ...`` is the ``ordercheck`` command too."""
+
+import sys
+
 from .cli import main
 
-raise SystemExit(main())
+sys.exit(main())

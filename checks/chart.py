@@ -189,6 +189,10 @@ class _Compiler:
                     "wrap it in ordercheck.checks.protocol.step(..., actor=, cite=)",
                 )
             guard = tuple((self._guard_name(c, where), bool(c.expected_value)) for c in t.cond)
+            if t.target is not None and t.target.id not in self.by_id:
+                raise InvalidModel(f"{where} on {events[0]!r}", f"targets state "
+                                   f"{t.target.name!r}, which is not declared in the chart",
+                                   "make it a class attribute")
             target = self._value(t.target) if t.target is not None else None
             for event in events:
                 if event.startswith("done.state") or event.startswith("done_state"):

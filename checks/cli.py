@@ -1,7 +1,9 @@
 """``ordercheck`` command line: the only module with argv, file output and exit codes.
 
 Exit codes: 0 all properties hold, 1 a violation, 2 usage error or bad input (the message
-names the place), 3 UNKNOWN (a bound was hit before anything failed).
+names the place; user code that raises or exits included), 3 UNKNOWN (a bound was hit before
+anything failed; or an interrupt), 4 ordercheck's own defect.  Every subcommand, ``diagrams``
+included, runs under one handler (:func:`main`) that decides which of these an exception is.
 
 The engine does not import the VTEX model: ``--variant NAME`` is shorthand for
 ``--model ordercheck.model.vtex:NAME``, resolved at run time like any user model.
@@ -10,24 +12,20 @@ The engine does not import the VTEX model: ``--variant NAME`` is shorthand for
 from __future__ import annotations
 
 import argparse
-import hashlib
-import importlib
-import importlib.util
-import io
+import dataclasses
+import importlib.metadata
 import json
 import os
-import subprocess
 import sys
-import tarfile
-import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import cache, junit, markdown
+from . import cache, junit, loading, markdown, outpaths, usercode
 from . import report as rep
-from .analysis import analyse
+from .analysis import BUILTIN_PROPERTIES, analyse
+from .errors import UsageError
 from .explore import explore
 from .fingerprint import Uncacheable, fingerprint, spec_modules
 from .protocol import InvalidModel, Workflow
@@ -39,112 +37,52 @@ DEFAULT_MODEL_MODULE = "ordercheck.model.vtex"
 VARIANTS = ("documented", "observed")
 
 
-class UsageError(Exception):
-    """Bad command-line input; exit code 2."""
+__all__ = ["UsageError", "build_parser", "main", "resolve_model"]
 
 
-def _load_path(path: Path, spec: str) -> Any:
-    """Import a module file or package directory by path, under a name of its own."""
-    tag = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
-    name = f"_ordercheck_model_{tag}"
-    if name in sys.modules:
-        return sys.modules[name]
-    if path.is_dir():
-        location = path / "__init__.py"
-        ispec = importlib.util.spec_from_file_location(
-            name, location, submodule_search_locations=[str(path)])
-    else:
-        ispec = importlib.util.spec_from_file_location(name, path)
-    if ispec is None or ispec.loader is None or not (path.is_dir() or path.is_file()):
-        raise UsageError(f"{spec!r}: no module at {path}")
-    module = importlib.util.module_from_spec(ispec)
-    sys.modules[name] = module
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (a zero or negative bound or budget means nothing)."""
     try:
-        ispec.loader.exec_module(module)
-    except Exception as exc:
-        del sys.modules[name]
-        raise UsageError(f"{spec!r}: importing {path} failed: {type(exc).__name__}: {exc}"
-                         ) from exc
-    return module
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
 
 
-_CHECKOUTS: list[tempfile.TemporaryDirectory[str]] = []
-
-
-def _git_checkout(rev: str, path: str, spec: str) -> Path:
-    """Extract ``path`` at git revision ``rev`` (of the repository around the cwd)."""
+def positive_float(text: str) -> float:
+    """argparse type: a number of seconds > 0."""
     try:
-        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True,
-                             text=True, check=True).stdout.strip()
-        rel = subprocess.run(["git", "rev-parse", "--show-prefix"], capture_output=True,
-                             text=True, check=True).stdout.strip()
-        blob = subprocess.run(["git", "-C", top, "archive", "--format=tar", rev, "--",
-                               rel + path], capture_output=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", b"") or b""
-        if isinstance(detail, bytes):
-            detail = detail.decode(errors="replace")
-        raise UsageError(f"{spec!r}: cannot read {path} at {rev} ({detail.strip() or exc})"
-                         ) from exc
-    tmp = tempfile.TemporaryDirectory(prefix="ordercheck-rev-")
-    _CHECKOUTS.append(tmp)
-    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
-        tar.extractall(tmp.name, filter="data")
-    return Path(tmp.name) / rel / path
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
 
 
 def resolve_model(spec: str) -> Workflow:
-    """Load a model: ``module:attr``, ``path/to/file.py:attr``, ``path/to/package:attr`` or
-    ``git:REV:path:attr`` (the path at a git revision).  ``attr`` is a :class:`Workflow` or
-    a callable returning one."""
-    if spec.startswith("git:"):
-        _, rev, rest = spec.split(":", 2) if spec.count(":") >= 3 else (None, "", "")
-        path, sep, attr = rest.rpartition(":")
-        if not rev or not sep or not path:
-            raise UsageError(f"{spec!r}: expected git:REV:path:attribute")
-        return _workflow_of(getattr_or_fail(_load_path(_git_checkout(rev, path, spec), spec),
-                                            attr, spec), spec, attr)
-    head, sep, attr = spec.rpartition(":")
-    if sep and ("/" in head or head.endswith(".py")):
-        return _workflow_of(getattr_or_fail(_load_path(Path(head), spec), attr, spec),
-                            spec, attr)
-    module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise UsageError(f"--model {spec!r}: expected 'module:attribute'")
-    if os.getcwd() not in sys.path:  # like pytest and uvicorn: user modules from the cwd
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise UsageError(f"--model {spec!r}: cannot import {module_name!r} ({exc})") from exc
-    except Exception as exc:  # a malformed chart fails at class definition, on import
-        raise UsageError(f"--model {spec!r}: importing {module_name!r} failed: "
-                         f"{type(exc).__name__}: {exc}") from exc
-    return _workflow_of(getattr_or_fail(module, attr, spec), spec, attr)
-
-
-def getattr_or_fail(module: Any, attr: str, spec: str) -> Any:
-    try:
-        return getattr(module, attr)
-    except AttributeError:
-        raise UsageError(f"--model {spec!r}: {module.__name__} has no attribute {attr!r}"
-                         ) from None
+    """Load a model (the spec forms are in :mod:`.loading`).  ``attr`` is a
+    :class:`Workflow` or a callable returning one."""
+    obj, attr = loading.load_attribute(spec, f"--model {spec!r}")
+    return _workflow_of(obj, spec, attr)
 
 
 def _workflow_of(obj: Any, spec: str, attr: str) -> Workflow:
     if callable(obj) and not isinstance(obj, Workflow):
-        try:
-            obj = obj()
-        except Exception as exc:
-            raise UsageError(f"--model {spec!r}: calling {attr}() failed: "
-                             f"{type(exc).__name__}: {exc}") from exc
+        usercode.register(obj, f"--model {spec!r}: {attr}()")
+        obj = usercode.calling(f"--model {spec!r}: {attr}()", obj)
     if not isinstance(obj, Workflow):
         raise UsageError(f"--model {spec!r}: expected a Workflow, got {type(obj).__name__}")
+    usercode.check_workflow(obj)
     return obj
 
 
 def model_spec(args: argparse.Namespace) -> str:
-    if args.model:
+    if args.model is not None:
+        if not args.model.strip():
+            raise UsageError("--model '': empty; expected module:attribute or file.py:attribute")
         return str(args.model)
     return f"{DEFAULT_MODEL_MODULE}:{args.variant}"
 
@@ -215,9 +153,33 @@ def _whole(entry: dict[str, Any]) -> bool:
         for name, text in entry["traces"].items())
 
 
+#: Properties every check evaluates besides the model's own (the names findings carry):
+#: the built-ins, from the one registry.  A test checks findings carry no other name.
+ENGINE_PROPERTIES = tuple(BUILTIN_PROPERTIES)
+
+
+def select_properties(workflow: Workflow, names: list[str] | None
+                      ) -> tuple[Workflow, frozenset[str] | None]:
+    """``check --property NAME`` (repeatable): keep only those properties' findings.
+
+    Why here and not in the engine: exploring is the same for any selection; only which
+    findings count changes.  An unknown name is a usage error listing the known ones, so a
+    typo cannot silently select nothing (a vacuous pass)."""
+    if not names:
+        return workflow, None
+    known = [*ENGINE_PROPERTIES, *(p.name for p in workflow.properties)]
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise UsageError(f"--property {', '.join(map(repr, unknown))}: no such property in "
+                         f"{workflow.name}; known: {', '.join(known)}")
+    selected = frozenset(names)
+    kept = tuple(p for p in workflow.properties if p.name in selected)
+    return dataclasses.replace(workflow, properties=kept), selected
+
+
 def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     """Check ``spec`` with the options in ``args``, through the result cache."""
-    workflow = resolve_model(spec)
+    workflow, selected = select_properties(resolve_model(spec), args.property)
     system = JointSystem(workflow, delivery=args.delivery, capacity=args.capacity)
     store = None if args.no_cache else cache.Cache(Path(args.cache_dir),
                                                    required=_CACHED_OUTPUTS)
@@ -242,6 +204,8 @@ def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     if progress:
         sys.stderr.write("\n")
     analysis = analyse(graph, workflow.properties)
+    if selected is not None:
+        analysis.findings[:] = [f for f in analysis.findings if f.property in selected]
     result = rep.CheckResult(model=workflow.name, delivery=args.delivery, graph=graph,
                              analysis=analysis, fail_on=args.fail_on)
     outputs = rendered(result, spec)
@@ -254,24 +218,36 @@ def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     spec = model_spec(args)
+    # output places are checked before the exploration, so a typo costs no wait
+    if args.out is not None:
+        outpaths.out_dir("--out", args.out)
+    if args.junit_xml is not None:
+        outpaths.out_file("--junit-xml", args.junit_xml)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if args.github_summary and summary:
+        outpaths.out_file("GITHUB_STEP_SUMMARY", summary)
     outputs = checked(spec, args)
     sys.stdout.write(outputs["json"] if args.format == "json" else outputs["text"])
     if args.timing:
         sys.stderr.write(f"exploration: {outputs['timing']}\n")
-    if args.out:
-        write_outputs(Path(args.out), outputs)
-    if args.junit_xml:
-        Path(args.junit_xml).write_text(outputs["junit"], encoding="utf-8")
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if args.out is not None:
+        with outpaths.writing("--out", args.out):
+            write_outputs(Path(args.out), outputs)
+    if args.junit_xml is not None:
+        outpaths.write_text("--junit-xml", args.junit_xml, outputs["junit"])
     if args.github_summary and summary:
-        with open(summary, "a", encoding="utf-8") as fh:
-            fh.write(outputs["markdown"])
+        outpaths.write_text("GITHUB_STEP_SUMMARY", summary, outputs["markdown"], append=True)
+    elif args.github_summary:
+        sys.stderr.write("ordercheck: --github-summary: GITHUB_STEP_SUMMARY is not set (it is "
+                         "set inside GitHub Actions); no summary written\n")
     return rep.EXIT_CODES[outputs["verdict"]]
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """The main job: check both VTEX variants and write the reports (and diagrams)."""
-    out = Path(args.out)
+    out = outpaths.out_dir("--out", args.out)
+    if not args.no_diagrams:
+        outpaths.out_dir("--diagrams-out", args.diagrams_out)
     summary = ["# ordercheck report", ""]
     summary.append("| model | delivery | states | transitions | verdict | errors | warnings |")
     summary.append("|---|---|---|---|---|---|---|")
@@ -281,7 +257,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         for delivery in args.delivery:
             result = run_check(spec, delivery=delivery)
             target = out / variant / delivery
-            write_outputs(target, rendered(result, spec))
+            with outpaths.writing("--out", args.out):
+                write_outputs(target, rendered(result, spec))
             errors = sum(f.severity == "error" for f in result.analysis.findings)
             warnings = sum(f.severity == "warning" for f in result.analysis.findings)
             st = result.analysis.stats
@@ -292,14 +269,15 @@ def cmd_report(args: argparse.Namespace) -> int:
                 sys.stdout.write("\n")
             if result.verdict == rep.UNKNOWN:
                 worst = max(worst, EXIT_UNKNOWN)
-    (out / "SUMMARY.md").write_text("\n".join(summary) + "\n", encoding="utf-8")
+    outpaths.write_text("--out", out / "SUMMARY.md", "\n".join(summary) + "\n")
     if not args.no_diagrams:
         try:
             from ordercheck.diagrams.cli import write_all
         except ImportError:  # diagrams package not installed
             pass
         else:
-            write_all(Path(args.diagrams_out), render=not args.no_render)
+            with outpaths.writing("--diagrams-out", args.diagrams_out):
+                write_all(Path(args.diagrams_out), render=not args.no_render)
     sys.stdout.write("\n".join(summary) + "\n")
     sys.stdout.write(f"\nreports written to {out}/\n")
     return worst
@@ -361,12 +339,23 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_conform(args: argparse.Namespace) -> int:
     """Test an implementation: the transition tour, then Hypothesis; JSON report in --out."""
-    from .conformance.adapter import AdapterError, adapter_factory, create
+    from .conformance.adapter import (
+        AdapterError,
+        adapter_factory,
+        create,
+        known_statuses,
+        unknown_status_of,
+    )
     from .conformance.session import ConformanceModel
     from .conformance.stateful import run_stateful
     from .conformance.tour import cases, commands_of, run_tour
 
+    if args.no_tour and args.no_hypothesis:
+        raise UsageError("--no-tour --no-hypothesis: nothing to run (a run that tests "
+                         "nothing is not a pass); drop one of them")
     spec = model_spec(args)
+    if args.out is not None:
+        outpaths.out_dir("--out", args.out)
     workflow = resolve_model(spec)
     system = JointSystem(workflow, delivery=args.delivery, capacity=args.capacity)
     graph = explore(system)
@@ -374,6 +363,7 @@ def cmd_conform(args: argparse.Namespace) -> int:
         raise UsageError(f"{spec}: the model's state space hit a bound; conformance needs "
                          "all of it")
     make = adapter_factory(args.adapter, timeout=args.timeout)
+    known = known_statuses(system)
     try:
         probe = create(make)
         automatic = frozenset(getattr(probe, "automatic", frozenset()))
@@ -384,33 +374,42 @@ def cmd_conform(args: argparse.Namespace) -> int:
     model = ConformanceModel(graph, automatic)
     header = {"model": workflow.name, "model_spec": spec, "delivery": args.delivery,
               "adapter": args.adapter}
-    out = Path(args.out) if args.out else None
-    if out:
-        (out / "traces").mkdir(parents=True, exist_ok=True)
+    out = (outpaths.out_dir("--out", Path(args.out) / "traces").parent
+           if args.out is not None else None)
     report: dict[str, Any] = {"model": workflow.name, "adapter": args.adapter,
                               "automatic": sorted(automatic), "seed": args.seed}
     lines = [f"ordercheck conform: {args.adapter} against {workflow.name} "
              f"(delivery {args.delivery}; automatic actors: {', '.join(sorted(automatic)) or '-'})"]
     failed = errored = False
+    commands = 0
     covered: set[int] = set()
     seen: set[tuple[str, str]] = set()
+    unknown: dict[tuple[str, str], int] = {}  # unknown status -> divergences resting on it
+
+    def unknown_status(div: Any) -> bool:
+        found = unknown_status_of(div, known)
+        if found is not None:
+            unknown[found] = unknown.get(found, 0) + 1
+        return found is not None
 
     def save(name: str, text: str) -> str:
         if not out:
             return ""
         path = out / "traces" / name
-        path.write_text(text, encoding="utf-8")
+        outpaths.write_text("--out", path, text)
         return str(path)
 
     if not args.no_tour:
         tour = run_tour(model, make, timeout=args.timeout, header=header)
         covered |= tour.covered
         seen |= tour.seen_status
+        commands += tour.steps
         n_cases = len(cases(graph, model))
         lines.append(f"  tour: {tour.passed}/{n_cases} cases passed, {tour.steps} commands")
         report["tour"] = {"cases": n_cases, "passed": tour.passed, "commands": tour.steps,
                           "failures": [], "errors": []}
-        for k, (case, div) in enumerate(tour.failures, start=1):
+        failures = [(case, div) for case, div in tour.failures if not unknown_status(div)]
+        for k, (case, div) in enumerate(failures, start=1):
             failed = True
             path = save(f"tour-{k:02d}.jsonl", div.session.trace(header))
             lines.append(f"  FAIL tour case for {model.step_names[case.target]}")
@@ -430,6 +429,7 @@ def cmd_conform(args: argparse.Namespace) -> int:
                                seed=args.seed, timeout=args.timeout, header=header)
         covered |= outcome.covered
         seen |= outcome.seen_status
+        commands += outcome.steps
         report["hypothesis"] = {"budget": args.budget, "commands": outcome.steps,
                                 "failure": None, "error": None, "trace": None}
         if outcome.error is not None:
@@ -437,6 +437,8 @@ def cmd_conform(args: argparse.Namespace) -> int:
             path = save("hypothesis-adapter-error.jsonl", outcome.trace or "")
             lines.append(f"  ADAPTER ERROR {outcome.error}")
             report["hypothesis"].update(error=str(outcome.error), trace=path)
+        elif outcome.failure is not None and unknown_status(outcome.failure):
+            pass
         elif outcome.failure is not None:
             failed = True
             path = save("hypothesis.jsonl", outcome.trace or "")
@@ -449,6 +451,12 @@ def cmd_conform(args: argparse.Namespace) -> int:
         else:
             lines.append(f"  hypothesis: {args.budget} examples, {outcome.steps} commands, "
                          "no divergence")
+    for (party, status), n in sorted(unknown.items()):
+        errored = True
+        lines.append(f"  ERROR the implementation reports status {status!r} for {party}, which "
+                     f"the model does not know ({n} divergence(s) rest on it; known: "
+                     f"{', '.join(sorted(known[party]))})")
+        report.setdefault("unknown_statuses", []).append(f"{party}:{status}")
     fireable = {system.labels[lab].transition for lab in graph.succ_label} - {-1}
     statuses = {(p, s) for i in range(graph.n_states)
                 for p, s in system.state_view(graph.states[i]).status.items()}
@@ -458,13 +466,22 @@ def cmd_conform(args: argparse.Namespace) -> int:
         "transitions": sorted(system.transitions[t].label for t in covered & fireable),
         "transitions_missed": sorted(system.transitions[t].label for t in fireable - covered),
         "statuses_missed": sorted(f"{p}:{s}" for p, s in statuses - seen)}
-    verdict = "ERROR" if errored else ("NONCONFORMING" if failed else "CONFORMS")
+    # a run that sent no command or exercised no model transition proved nothing:
+    # inconclusive, not a pass
+    vacuous = ("no command was sent" if not commands else
+               "no model transition was exercised" if not covered & fireable else "")
+    if errored or failed:
+        vacuous = ""
+    verdict = ("ERROR" if errored else "NONCONFORMING" if failed else
+               "INCONCLUSIVE" if vacuous else "CONFORMS")
     report["verdict"] = verdict
-    lines.append(f"  verdict: {verdict}")
+    lines.append(f"  verdict: {verdict}" + (f" ({vacuous})" if vacuous else ""))
     sys.stdout.write("\n".join(lines) + "\n")
     if out:
-        (out / "conformance.json").write_text(json.dumps(report, indent=2, sort_keys=True)
-                                              + "\n", encoding="utf-8")
+        outpaths.write_text("--out", out / "conformance.json",
+                            json.dumps(report, indent=2, sort_keys=True) + "\n")
+    if vacuous:
+        return EXIT_UNKNOWN
     return EXIT_BAD_INPUT if errored else (EXIT_VIOLATED if failed else EXIT_OK)
 
 
@@ -472,12 +489,14 @@ def cmd_vectors(args: argparse.Namespace) -> int:
     from .conformance.vectors import dumps, vectors
 
     spec = model_spec(args)
+    out = outpaths.out_dir("--out", args.out)
     workflow = resolve_model(spec)
     graph = explore(JointSystem(workflow, delivery=args.delivery, capacity=args.capacity))
+    if not graph.complete:
+        raise UsageError(f"{spec}: the model's state space hit a bound "
+                         f"({', '.join(graph.bounds_hit)}); vectors need all of it")
     vecs = vectors(graph, workflow.name)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "vectors.jsonl").write_text(dumps(vecs), encoding="utf-8")
+    outpaths.write_text("--out", out / "vectors.jsonl", dumps(vecs))
     sys.stdout.write(f"{len(vecs)} vectors covering every fireable transition of "
                      f"{workflow.name} written to {out / 'vectors.jsonl'}\n")
     return EXIT_OK
@@ -487,13 +506,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     """Behavioural diff; exit 1 when the new model has a violation the old one had not."""
     from .diff import diff, render_markdown
 
+    if args.out is not None:
+        outpaths.out_file("--out", args.out)
     results = [run_check(spec, delivery=args.delivery, capacity=args.capacity)
                for spec in (args.old, args.new)]
     d = diff(*results)
     text = render_markdown(d, args.old, args.new)
     sys.stdout.write(text)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+    if args.out is not None:
+        outpaths.write_text("--out", args.out, text)
     return EXIT_VIOLATED if d.new_violation else EXIT_OK
 
 
@@ -508,6 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ordercheck",
         description="Model checker for marketplace x seller order workflows.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("diagrams", help="draw statecharts, the decline flow, the joint graph and "
                                     "traces (see `ordercheck diagrams --help`)")
@@ -515,18 +537,26 @@ def build_parser() -> argparse.ArgumentParser:
     def model_args(p: argparse.ArgumentParser, variant_default: str | None) -> None:
         p.add_argument("--variant", choices=VARIANTS, default=variant_default,
                        help="built-in VTEX model variant (default: %(default)s)")
-        p.add_argument("--model", help="your own model as module:attribute (a Workflow or a "
-                                       "function returning one); overrides --variant")
-        p.add_argument("--capacity", type=int, default=4,
+        p.add_argument("--model", metavar="SPEC",
+                       help="your own model as module:attribute (a Workflow or a function "
+                            "returning one); overrides --variant")
+        p.add_argument("--capacity", type=positive_int, default=4, metavar="N",
                        help="messages a channel may hold; more is a bound hit (default 4)")
 
     check = sub.add_parser("check", help="explore a model and report findings")
     model_args(check, "documented")
     check.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
-    check.add_argument("--max-states", type=int)
-    check.add_argument("--max-depth", type=int)
+    check.add_argument("--max-states", type=positive_int, metavar="N",
+                       help="stop after N states (the verdict is then UNKNOWN unless a "
+                            "counterexample was found)")
+    check.add_argument("--max-depth", type=positive_int, metavar="N",
+                       help="stop N steps from the initial state")
+    check.add_argument("--property", action="append", metavar="NAME",
+                       help="report only this property (repeatable; built-in ones too, e.g. "
+                            "no-deadlock)")
     check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--out", help="also write report.txt, report.json and traces/ here")
+    check.add_argument("--out", metavar="DIR",
+                       help="also write report.txt, report.json and traces/ here")
     check.add_argument("--fail-on", choices=("error", "warning"), default="error",
                        help="lowest severity that makes the verdict VIOLATED")
     check.add_argument("--timing", action="store_true",
@@ -536,7 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="JUnit XML: one testcase per property, failures carry the trace")
     check.add_argument("--github-summary", action="store_true",
                        help="append a Markdown summary to $GITHUB_STEP_SUMMARY when it is set")
-    check.add_argument("--cache-dir", default=os.environ.get("ORDERCHECK_CACHE",
+    check.add_argument("--cache-dir", metavar="DIR", default=os.environ.get("ORDERCHECK_CACHE",
                                                              ".ordercheck/cache"),
                        help="result cache, keyed by the compiled model and options "
                             "(default %(default)s; safe to delete)")
@@ -545,8 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="main job: check both VTEX variants, write reports "
                                            "and diagrams; exits 0 when it ran")
-    report.add_argument("--out", default="out/report")
-    report.add_argument("--diagrams-out", default="docs/diagrams")
+    report.add_argument("--out", metavar="DIR", default="out/report")
+    report.add_argument("--diagrams-out", metavar="DIR", default="docs/diagrams")
     report.add_argument("--delivery", nargs="+", choices=DELIVERY_MODES,
                         default=list(DELIVERY_MODES))
     report.add_argument("--no-diagrams", action="store_true")
@@ -556,14 +586,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     conform = sub.add_parser("conform", help="test an implementation against the model")
     model_args(conform, "documented")
-    conform.add_argument("--adapter", required=True,
+    conform.add_argument("--adapter", required=True, metavar="ADAPTER",
                          help="python:module:Class | 'process:CMD' | http://127.0.0.1:PORT")
     conform.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
-    conform.add_argument("--budget", type=int, default=200, help="Hypothesis examples")
-    conform.add_argument("--steps", type=int, default=40, help="commands per example")
-    conform.add_argument("--seed", type=int, default=0)
-    conform.add_argument("--timeout", type=float, default=5.0, help="seconds per adapter call")
-    conform.add_argument("--out", help="write conformance.json and traces/ here")
+    conform.add_argument("--budget", type=positive_int, default=200, metavar="N",
+                         help="Hypothesis examples")
+    conform.add_argument("--steps", type=positive_int, default=40, metavar="N",
+                         help="commands per example")
+    conform.add_argument("--seed", type=int, default=0, metavar="N")
+    conform.add_argument("--timeout", type=positive_float, default=5.0, metavar="SEC",
+                         help="seconds per adapter call")
+    conform.add_argument("--out", metavar="DIR", help="write conformance.json and traces/ here")
     conform.add_argument("--no-tour", action="store_true")
     conform.add_argument("--no-hypothesis", action="store_true")
     conform.set_defaults(func=cmd_conform)
@@ -571,15 +604,16 @@ def build_parser() -> argparse.ArgumentParser:
     vec = sub.add_parser("vectors", help="write language-neutral test vectors (JSON lines)")
     model_args(vec, "documented")
     vec.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
-    vec.add_argument("--out", required=True)
+    vec.add_argument("--out", required=True, metavar="DIR")
     vec.set_defaults(func=cmd_vectors)
 
     df = sub.add_parser("diff", help="behavioural diff of two models (Markdown)")
-    df.add_argument("old", help="model spec, e.g. git:main:model/vtex:documented")
-    df.add_argument("new", help="model spec, e.g. ordercheck.model.vtex:documented")
+    df.add_argument("old", metavar="OLD", help="model spec, e.g. git:main:model/vtex:documented")
+    df.add_argument("new", metavar="NEW", help="model spec, e.g. ordercheck.model.vtex:documented")
     df.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
-    df.add_argument("--capacity", type=int, default=4)
-    df.add_argument("--out", help="also write the Markdown here (a PR comment body)")
+    df.add_argument("--capacity", type=positive_int, default=4, metavar="N")
+    df.add_argument("--out", metavar="FILE",
+                    help="also write the Markdown here (a PR comment body)")
     df.set_defaults(func=cmd_diff)
 
     rp = sub.add_parser("replay", help="re-run a JSON-lines trace on the model")
@@ -590,24 +624,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def version() -> str:
+    """The installed distribution's version (one source of truth: pyproject.toml)."""
+    try:
+        return importlib.metadata.version("ordercheck")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "unknown (not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Parse, run one subcommand, and map what happened to an exit code.
+
+    This is the one boundary: whatever a subcommand raises — user code included, even
+    ``SystemExit(0)`` — is classified here, so nothing but a verdict can produce 0 or 1."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["diagrams"]:
-        return cmd_diagrams(argv[1:])
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on usage errors already
-        return int(exc.code or 0)
-    try:
+        if argv[:1] == ["diagrams"]:
+            return cmd_diagrams(argv[1:])
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # argparse: exit 2 on usage errors, 0 after --help
+            return int(exc.code or 0)
         return int(args.func(args))
-    except (UsageError, InvalidModel, MalformedTrace, ValueError) as exc:
+    except BaseException as exc:
+        return _exit_code_of(exc)
+
+
+def _exit_code_of(exc: BaseException) -> int:
+    blamed = usercode.classify(exc)
+    if blamed is not None:
+        sys.stderr.write(f"ordercheck: error: {blamed.report()}\n")
+        return EXIT_BAD_INPUT
+    if isinstance(exc, (UsageError, InvalidModel, MalformedTrace, ValueError)):
         sys.stderr.write(f"ordercheck: error: {exc}\n")
         return EXIT_BAD_INPUT
-    except Exception:  # a bug in ordercheck: never let it look like a verdict (exit 1)
-        traceback.print_exc()
-        sys.stderr.write("ordercheck: internal error (please report it with the traceback)\n")
-        return EXIT_INTERNAL
+    if isinstance(exc, KeyboardInterrupt):
+        sys.stderr.write("ordercheck: interrupted; no verdict\n")
+        return EXIT_UNKNOWN
+    # a bug in ordercheck: never let it look like a verdict (exit 0 or 1)
+    traceback.print_exception(exc)
+    sys.stderr.write("ordercheck: internal error (please report it with the traceback)\n")
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -47,13 +47,17 @@ class ChannelCodec:
     _unrank: dict[int, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        total = sum(self.symbols ** n for n in range(self.capacity + 1))
-        self.width = max(1, (total - 1).bit_length())
+        k, c = self.symbols, self.capacity
+        if k > 1 and c * (k.bit_length() - 1) > MAX_CHANNEL_BITS:
+            total, self.width = k ** min(c, MAX_CHANNEL_BITS + 1), MAX_CHANNEL_BITS + 1
+        else:  # sum of k**n for n = 0..c, in closed form (capacity may be huge)
+            total = c + 1 if k == 1 else 1 if k == 0 else (k ** (c + 1) - 1) // (k - 1)
+            self.width = max(1, (total - 1).bit_length())
         if self.width > MAX_CHANNEL_BITS:
             raise InvalidModel(
                 f"channel {self.name}",
-                f"{total} possible contents ({self.symbols} messages, capacity "
-                f"{self.capacity}) need {self.width} bits, more than {MAX_CHANNEL_BITS}",
+                f"{self.symbols} messages at capacity {self.capacity} have more than "
+                f"2^{MAX_CHANNEL_BITS} possible contents",
                 "lower --capacity")
 
     @property

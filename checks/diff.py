@@ -74,6 +74,11 @@ def diff(old: rep.CheckResult, new: rep.CheckResult) -> ModelDiff:
     )
 
 
+def _headline(f: Finding) -> str:
+    """``kind: title`` — unless the title already starts with its kind ("deadlock: ...")."""
+    return f.title if f.title.startswith(f"{f.kind}:") else f"{f.kind}: {f.title}"
+
+
 def _trace_block(result: rep.CheckResult, path: Path) -> list[str]:
     return ["```text", rep.trace_table(result.trace(path), result.graph.system.parties,
                                        indent=""), "```"]
@@ -104,13 +109,13 @@ def render_markdown(d: ModelDiff, old_name: str, new_name: str) -> str:
     if d.findings_added:
         out.append("### Findings that appeared")
         for f in d.findings_added:
-            out.append(f"- **{f.severity}** {f.kind}: {f.title}")
+            out.append(f"- **{f.severity}** {_headline(f)}")
             if f.path:
                 out.extend(_trace_block(d.new.result, f.path))
         out.append("")
     if d.findings_removed:
         out.append("### Findings that disappeared")
-        out.extend(f"- {f.severity} {f.kind}: {f.title}" for f in d.findings_removed)
+        out.extend(f"- {f.severity} {_headline(f)}" for f in d.findings_removed)
         out.append("")
     if d.combos_added:
         out.append("### Newly reachable status combinations (with a witness)")

@@ -14,12 +14,18 @@ Each property (the model's own, the built-in ``no-deadlock``, ``no-livelock``,
 ``-k`` and ``-m`` select them.  A failure shows the shortest counterexample as numbered steps
 and the path of its JSON-lines trace.  Exploration is cached for the session: ten items of
 one model explore it once.
+
+A property that could not be decided because exploration hit a bound (UNKNOWN) **fails** by
+default: CI shows a skip as green, and an undecided property is not a pass.  The ini option
+``ordercheck_unknown = skip`` (pytest.ini / ``[tool.pytest.ini_options]``) turns it into a
+skip instead, for suites that knowingly check bounded models.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +39,19 @@ from .properties import Property, kind_of
 from .protocol import Workflow
 from .system import JointSystem
 from .trace import write
+from .usercode import check_workflow
 
 BUILTIN = BUILTIN_PROPERTIES
+
+
+class UnknownPolicy(StrEnum):
+    """What an UNKNOWN property becomes (ini option ``ordercheck_unknown``)."""
+
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+UNKNOWN_INI = "ordercheck_unknown"
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,7 @@ _CACHE: dict[tuple[Any, ...], rep.CheckResult] = {}
 
 def _workflow(spec: str | Workflow) -> Workflow:
     if isinstance(spec, Workflow):
+        check_workflow(spec)
         return spec
     from .cli import resolve_model
 
@@ -103,7 +121,23 @@ def _result(check: ModelCheck) -> rep.CheckResult:
 
 
 # -- collection ----------------------------------------------------------------------------------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(UNKNOWN_INI, "what an UNKNOWN ordercheck property is: fail (default) or skip",
+                  default=UnknownPolicy.FAIL.value)
+
+
+def unknown_policy(config: pytest.Config) -> UnknownPolicy:
+    """The configured policy; a value outside the closed set is a usage error."""
+    value = str(config.getini(UNKNOWN_INI)).strip()
+    try:
+        return UnknownPolicy(value)
+    except ValueError:
+        raise pytest.UsageError(f"ini option {UNKNOWN_INI} = {value!r}: expected one of "
+                                f"{', '.join(p.value for p in UnknownPolicy)}") from None
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    unknown_policy(config)
     config.addinivalue_line("markers", "ordercheck: an ordercheck model property or "
                                        "conformance item")
     for kind in (*(k.value for k in FindingKind), "conformance"):
@@ -140,6 +174,10 @@ class PropertyFailed(AssertionError):
     pass
 
 
+class PropertyUndecided(PropertyFailed):
+    """A bound was hit before the property was decided (UNKNOWN): not a pass."""
+
+
 class _OrdercheckItem(pytest.Item):
     """Failures print ordercheck's own explanation instead of a Python traceback."""
 
@@ -147,6 +185,8 @@ class _OrdercheckItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:
+        if isinstance(excinfo.value, PropertyUndecided):
+            return f"{self.headline.replace(' violated', ' undecided')}:\n{excinfo.value}"
         if isinstance(excinfo.value, PropertyFailed):
             return f"{self.headline}:\n{excinfo.value}"
         return str(super().repr_failure(excinfo))
@@ -172,7 +212,11 @@ class PropertyItem(_OrdercheckItem):
         if failing:  # a counterexample is real even when a bound was hit
             raise PropertyFailed(self._explain(result, failing))
         if not result.graph.complete:
-            pytest.skip(f"UNKNOWN: exploration hit a bound ({', '.join(result.graph.bounds_hit)})")
+            reason = (f"UNKNOWN: exploration hit a bound ({', '.join(result.graph.bounds_hit)}); "
+                      f"the property was not decided")
+            if unknown_policy(self.config) is UnknownPolicy.SKIP:
+                pytest.skip(reason)
+            raise PropertyUndecided(f"{reason} (set {UNKNOWN_INI} = skip to skip instead)")
 
     def _explain(self, result: rep.CheckResult, failing: list[Finding]) -> str:
         parts = []

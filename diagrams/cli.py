@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ordercheck.checks import outpaths
 from ordercheck.checks.analysis import analyse
+from ordercheck.checks.errors import UsageError
 from ordercheck.checks.explore import explore
 from ordercheck.checks.report import CheckResult
 from ordercheck.checks.system import JointSystem
@@ -30,12 +32,20 @@ def _vtex() -> tuple[Any, Any]:
 
 
 class Writer:
+    """Writes DOT/Mermaid text and, when ``dot`` runs, SVG/PNG pictures.
+
+    A picture that could not be drawn is never silent: without ``dot`` each one is listed in
+    ``not_rendered``, and :func:`warn` names them, so a user does not look for an SVG that
+    was never written."""
+
     def __init__(self, out: Path, render_pictures: bool, timeout: float = 30.0) -> None:
         self.out = out
+        self.wanted = render_pictures
         self.render = render_pictures and render.available()
         self.timeout = timeout
         self.written: list[Path] = []
         self.problems: list[str] = []
+        self.not_rendered: list[str] = []
         out.mkdir(parents=True, exist_ok=True)
 
     def text(self, name: str, content: str) -> None:
@@ -47,6 +57,9 @@ class Writer:
         self.text(f"{name}.dot", source)
         self.text(f"{name}.mmd", mmd)
         if not self.render:
+            if self.wanted:
+                self.not_rendered.extend(f"{name}.{fmt}"
+                                         for fmt in (("svg", "png") if png else ("svg",)))
             return
         for fmt in ("svg", "png") if png else ("svg",):
             try:
@@ -89,9 +102,18 @@ def write_all(out: Path, render: bool = True, timeout: float = 30.0) -> list[Pat
     _, records = load(SCENARIO / "ki-1004978.jsonl")
     _sequence(w, "sequence-ki-1004978", [_clean(r) for r in records],
               "KI-1004978 simulation: marketplace stuck at request-cancel")
+    warn(w)
+    return w.written
+
+
+def warn(w: Writer) -> None:
+    """Name on stderr every picture that was not drawn, and why."""
     for problem in w.problems:
         sys.stderr.write(f"ordercheck diagrams: {problem}\n")
-    return w.written
+    if w.not_rendered:
+        sys.stderr.write("ordercheck diagrams: warning: graphviz 'dot' not found; not rendered: "
+                         f"{', '.join(w.not_rendered)} (DOT and Mermaid written; apt-get "
+                         "install graphviz, or pass --no-render)\n")
 
 
 def _clean(record: dict[str, Any]) -> dict[str, Any]:
@@ -103,40 +125,58 @@ def _sequence(w: Writer, name: str, records: list[dict[str, Any]], title: str) -
     w.graph(name, dot.to_dot(g), sequence.to_mermaid(records, title))
 
 
-def diagrams_main(argv: Sequence[str]) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    from ordercheck.checks.cli import positive_float
+
     parser = argparse.ArgumentParser(prog="ordercheck diagrams",
                                      description="Draw the model's diagrams, or one trace.")
-    parser.add_argument("--out", default="docs/diagrams")
-    parser.add_argument("--trace", help="draw this JSON-lines trace as a sequence diagram")
+    parser.add_argument("--out", default="docs/diagrams", metavar="DIR",
+                        help="directory for the diagrams (created if missing)")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="draw this JSON-lines trace as a sequence diagram")
     parser.add_argument("--no-render", action="store_true", help="DOT and Mermaid text only")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds for graphviz")
+    parser.add_argument("--timeout", type=positive_float, default=30.0, metavar="SEC",
+                        help="seconds for graphviz")
+    return parser
+
+
+def diagrams_main(argv: Sequence[str]) -> int:
+    """``ordercheck diagrams``; bad input raises :class:`UsageError` (or MalformedTrace), which
+    ``ordercheck``'s one error handler turns into exit 2 — call it through
+    ``ordercheck.checks.cli.main(["diagrams", ...])``."""
     try:
-        args = parser.parse_args(list(argv))
+        args = build_parser().parse_args(list(argv))
     except SystemExit as exc:
         return int(exc.code or 0)
-    out = Path(args.out)
+    out = outpaths.out_dir("--out", args.out)
     if args.trace:
         try:
             header, records = load(Path(args.trace))
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"--trace {args.trace}: not a UTF-8 text file (byte {exc.start} "
+                             "cannot be decoded); a trace is JSON lines") from None
         except MalformedTrace as exc:
-            sys.stderr.write(f"ordercheck diagrams: error: {exc}\n")
-            return 2
+            raise UsageError(f"--trace: {exc}") from None
         if not records or records[0].get("kind") != "start" or "status" not in records[0]:
-            sys.stderr.write(f"ordercheck diagrams: error: {args.trace}:1: a drawable trace "
-                             "starts with a 'start' line carrying every party's status\n")
-            return 2
-        w = Writer(out, not args.no_render, args.timeout)
-        name = Path(args.trace).stem
-        steps = [_clean(r) for r in records if r["kind"] != "observe"]  # observe: no step
-        _sequence(w, name, steps, str(header.get("title", "")))
+            raise UsageError(f"{args.trace}:1: a drawable trace starts with a 'start' line "
+                             "carrying every party's status")
+        with outpaths.writing("--out", args.out):
+            w = Writer(out, not args.no_render, args.timeout)
+            name = Path(args.trace).stem
+            steps = [_clean(r) for r in records if r["kind"] != "observe"]  # observe: no step
+            _sequence(w, name, steps, str(header.get("title", "")))
+        warn(w)
         for p in w.written:
             print(p)
         return 0
-    written = write_all(out, render=not args.no_render, timeout=args.timeout)
+    with outpaths.writing("--out", args.out):
+        written = write_all(out, render=not args.no_render, timeout=args.timeout)
     for p in written:
         print(p)
     return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(diagrams_main(sys.argv[1:]))
+    from ordercheck.checks.cli import main
+
+    sys.exit(main(["diagrams", *sys.argv[1:]]))

@@ -100,7 +100,7 @@ def test_diff_names_the_new_bad_behaviour_with_a_witness(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "— **new violation**" in out
     assert "- `marketplace: request-cancel --invoice_received--> invoice`" in out
-    assert "- **error** deadlock: deadlock: marketplace request-cancel, seller invoiced" in out
+    assert "- **error** deadlock: marketplace request-cancel, seller invoiced" in out
     assert "16  network        deliver invoice -> marketplace [ignored]" in out
     assert (tmp_path / "d.md").read_text() == out
     assert main(["diff", f"{new}:workflow", f"{old}:workflow"]) == 0  # a fix is no violation

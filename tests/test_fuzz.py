@@ -175,7 +175,8 @@ def render(spec: ModelSpec) -> str:
                 continue
             cond = f", cond='g{guard}'" if guard is not None else ""
             if k == 0 and bad in ("missing-guard", "raising-guard", "non-callable-guard"):
-                cond, source = ", cond='g_bad'", 0  # from the initial state: it is evaluated
+                # from the initial state, on an event no message uses: it is evaluated
+                cond, source, event = ", cond='g_bad'", 0, "probe"
             to = "GHOST" if k == 0 and bad == "undeclared-state" else f"s{target}"
             msgs = (f"m{sends}",) if sends is not None else ()
             if k == 0 and bad == "undeclared-message":

@@ -2,7 +2,8 @@
 
 Layers, top to bottom (a module may import only its own layer or lower ones):
 
-1. front ends: ``checks.cli`` (and its package), ``checks.pytest_plugin``, ``checks.__main__``
+1. front ends: ``checks.cli`` (and its package), ``checks.pytest_plugin``, ``checks.__main__``,
+   ``checks.synopsis`` (the README synopsis, read from the CLI's parsers)
 2. ``diagrams``
 3. ``checks.conformance``
 4. the engine: every other module of ``checks``
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = {"checks": "ordercheck.checks", "diagrams": "ordercheck.diagrams",
             "model": "ordercheck.model"}
 FRONT = ("ordercheck.checks.cli", "ordercheck.checks.pytest_plugin",
-         "ordercheck.checks.__main__")
+         "ordercheck.checks.__main__", "ordercheck.checks.synopsis")
 
 
 def module_name(path: Path) -> str:

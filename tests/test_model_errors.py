@@ -133,4 +133,4 @@ def test_cli_reports_chart_rejected_at_import(capsys):
     code = main(["check", "--model", "tests.fixtures.broken_chart:Broken"])
     _, err = capsys.readouterr()
     assert code == 2
-    assert "importing 'tests.fixtures.broken_chart' failed: InvalidDefinition" in err
+    assert "importing 'tests.fixtures.broken_chart' raised InvalidDefinition" in err

@@ -129,10 +129,13 @@ def test_dev_null_is_unknown(capsys):
                                     "expected status)")
 
 
-def test_a_start_line_with_an_expected_status_is_a_check(capsys, tmp_path):
+def test_a_start_line_is_checked_but_alone_tests_nothing(capsys, tmp_path):
+    """The model fixes the initial state, so a trace that only restates it is not a pass
+    (exit 3); one that contradicts it is rejected."""
     path = write(tmp_path / "t.jsonl", [scenario_lines()[1]])
     code, out, _ = run(capsys, "replay", str(path))
-    assert (code, out.splitlines()[-1]) == (0, "OK: all 0 steps allowed by the model")
+    assert code == 3
+    assert "nothing replayed" in out.splitlines()[-1]
     path = write(tmp_path / "t.jsonl", [{"kind": "start", "status": {"seller": "handling"}}])
     code, out, _ = run(capsys, "replay", str(path))
     assert code == 1
@@ -206,7 +209,7 @@ def test_replay_stops_at_the_first_rejection():
     lines = [json.dumps(o).encode() + b"\n" for o in scenario_lines()]
     reader = TraceReader(_lines_failing_after(lines, 17), str(SCENARIO))
     result = replay(JointSystem(documented()), reader)
-    assert (result.verdict, result.failed_at, result.replayed) == (ReplayVerdict.REJECTED, 17, 16)
+    assert (result.verdict, result.failed_at, result.replayed) == (ReplayVerdict.REJECTED, 17, 15)
     assert reader.lines_read == 17
     assert result.reason == "the model does not allow fire 'decline' on seller here"
 
@@ -270,7 +273,7 @@ def test_a_capacity_that_holds_nothing_is_refused(capsys):
     pinned on the tracker itself (tests/test_belief.py)."""
     code, _, err = run(capsys, "replay", str(SCENARIO), "--capacity", "0")
     assert code == 2
-    assert "channel capacity 0 holds no message" in err
+    assert "argument --capacity: must be a positive integer, got '0'" in err
 
 
 def test_the_trace_schema_validates_offline_and_knows_observe_lines():

@@ -13,14 +13,19 @@ malformed answer into an :class:`AdapterError` naming the step — nothing hangs
 from __future__ import annotations
 
 import contextlib
-import importlib
-import os
 import queue
-import sys
 import threading
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
+
+from ..errors import UsageError
+from ..loading import load_attribute
+from ..usercode import user_frames
+
+#: The methods every adapter must offer (``close`` is optional).
+REQUIRED_METHODS = ("reset", "send", "status")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -76,50 +81,108 @@ class AdapterError(Exception):
     """The implementation crashed, hung or answered garbage; not a conformance verdict."""
 
 
-def load_object(spec: str) -> Any:
-    """``module:attr`` with the current directory importable (as pytest does)."""
-    module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise ValueError(f"{spec!r}: expected 'module:attribute'")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:
-        raise ValueError(f"{spec!r}: cannot import {module_name!r} "
-                         f"({type(exc).__name__}: {exc})") from exc
-    try:
-        return getattr(module, attr)
-    except AttributeError:
-        raise ValueError(f"{spec!r}: {module_name} has no attribute {attr!r}") from None
+def missing_methods(obj: Any) -> list[str]:
+    """The required adapter methods ``obj`` (a class or an instance) lacks."""
+    return [m for m in REQUIRED_METHODS if not callable(getattr(obj, m, None))]
 
 
 def adapter_factory(spec: str, timeout: float = 5.0) -> Callable[[], Adapter]:
     """A zero-argument factory for ``python:module:Class``, ``process:CMD`` or an http URL."""
     if spec.startswith("python:"):
-        cls = load_object(spec[len("python:"):])
+        cls, _ = load_attribute(spec[len("python:"):], f"--adapter {spec!r}")
+        if not callable(cls):
+            raise UsageError(f"--adapter {spec!r}: {type(cls).__name__} is not a class or "
+                             "factory")
+        if isinstance(cls, type) and missing_methods(cls):
+            raise UsageError(f"--adapter {spec!r}: {cls.__name__} has no "
+                             f"{', '.join(m + '()' for m in missing_methods(cls))} (an adapter "
+                             "offers reset(), send(command) and status())")
         return lambda: cls()
     if spec.startswith("process:"):
+        import shlex
+
         from .process import ProcessAdapter
 
         command = spec[len("process:"):]
+        try:
+            argv = shlex.split(command)
+        except ValueError as exc:
+            raise UsageError(f"--adapter {spec!r}: cannot split the command ({exc})") from None
+        if not argv:
+            raise UsageError(f"--adapter {spec!r}: empty command (expected 'process:CMD "
+                             "ARGS...', e.g. 'process:node adapter.js')")
         return lambda: ProcessAdapter(command, timeout=timeout)
     if spec.startswith(("http://", "https://")):
+        from urllib.parse import urlsplit
+
         from .http import HttpAdapter
 
+        try:
+            url = urlsplit(spec)
+            url.port  # noqa: B018  # raises ValueError on a port that is not a number
+        except ValueError as exc:
+            raise UsageError(f"--adapter {spec!r}: not a URL ({exc})") from None
+        if not url.hostname:
+            raise UsageError(f"--adapter {spec!r}: no host (expected http://HOST:PORT)")
+
         return lambda: HttpAdapter(spec, timeout=timeout)
-    raise ValueError(f"--adapter {spec!r}: expected python:module:Class, 'process:CMD' "
+    raise UsageError(f"--adapter {spec!r}: expected python:module:Class, 'process:CMD' "
                      "or http://host:port")
 
 
+def _frames_text(exc: BaseException) -> str:
+    frames = user_frames(exc)
+    return ("\n" + "".join(traceback.format_list(frames)).rstrip("\n")) if frames else ""
+
+
 def create(make_adapter: Callable[[], Adapter]) -> Adapter:
-    """Call the factory, turning any failure into an :class:`AdapterError`."""
+    """Call the factory, turning any failure — ``SystemExit`` included — into an
+    :class:`AdapterError`, and refuse an object that lacks the adapter methods."""
     try:
-        return make_adapter()
+        adapter = make_adapter()
     except AdapterError:
         raise
-    except Exception as exc:
-        raise AdapterError(f"creating the adapter failed: {type(exc).__name__}: {exc}") from exc
+    except BaseException as exc:  # user code: it never ends the run with its own code
+        raise AdapterError(f"creating the adapter failed: {type(exc).__name__}: {exc}"
+                           f"{_frames_text(exc)}") from exc
+    missing = missing_methods(adapter)
+    if missing:
+        raise AdapterError(f"the adapter ({type(adapter).__name__}) has no "
+                           f"{', '.join(m + '()' for m in missing)}")
+    return adapter
+
+
+def known_statuses(system: Any) -> dict[str, frozenset[str]]:
+    """Party -> the status ids the model declares (what an implementation may report)."""
+    return {c.party: frozenset(v for v, st in c.states.items() if st.kind == "atomic")
+            for c in system.charts}
+
+
+def unknown_statuses(observed: Mapping[str, str], known: Mapping[str, frozenset[str]]
+                     ) -> list[tuple[str, str]]:
+    """The (party, status) pairs of ``observed`` that the model does not declare."""
+    return sorted((p, v) for p, v in observed.items() if p in known and v not in known[p])
+
+
+def unknown_status_of(failure: Any, known: Mapping[str, frozenset[str]]
+                      ) -> tuple[str, str] | None:
+    """The unknown status a divergence rests on, if that is all it rests on.
+
+    Why: a status the model does not know (a misspelling in the implementation or its
+    adapter's mapping) would fail every tour case that passes through it; it is one defect,
+    reported once.  A divergence already decided by the answer to a command (a forbidden
+    command accepted, an allowed one refused) stays a divergence, whatever status follows."""
+    session = getattr(failure, "session", None)
+    state = getattr(session, "failure", None)
+    if not state:
+        return None
+    observed = state[1]
+    history = getattr(session, "history", [])
+    last = history[-1] if history else None
+    if last is not None and (not last.accepted or last.must_reject):
+        return None
+    found = unknown_statuses(observed or {}, known)
+    return found[0] if found else None
 
 
 class Guarded:
@@ -156,8 +219,11 @@ class Guarded:
             raise AdapterError(f"{where}: no answer within {self.timeout:g}s "
                                "(the adapter hangs)") from None
         if not ok:
+            if isinstance(value, AdapterError):
+                raise AdapterError(f"{where}: {value}") from value
             raise AdapterError(f"{where}: the adapter raised "
-                               f"{type(value).__name__}: {value}") from value
+                               f"{type(value).__name__}: {value}{_frames_text(value)}"
+                               ) from value
         return value
 
     def reset(self, where: str) -> None:

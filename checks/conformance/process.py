@@ -43,7 +43,13 @@ class ProcessAdapter:
         threading.Thread(target=self._pump, daemon=True).start()
         threading.Thread(target=self._pump_err, daemon=True).start()
         hello = self._ask({"op": "hello"})
-        self.automatic = frozenset(hello.get("automatic", []))
+        automatic = hello.get("automatic", [])
+        # a string is iterable: "platform" would silently become {"p", "l", "a", ...}
+        if not isinstance(automatic, list) or not all(isinstance(a, str) for a in automatic):
+            self.close()
+            raise AdapterError(f"process {command!r}, hello answer: field 'automatic' must be "
+                               f"a list of actor names, got {automatic!r}")
+        self.automatic = frozenset(automatic)
 
     def _pump(self) -> None:
         assert self.proc.stdout is not None
