@@ -117,9 +117,12 @@ def marketplace_chart(o: Options) -> type[StateChart]:
             # Unasked, the seller canceled: the marketplace gets the window to choose a new
             # seller; a seller change is allowed in payment-pending and
             # waiting-for-authorization too (CHSELL; REF C7).
-            | step(payment_approved.to(window_to_change_seller)
-                   | payment_pending.to(window_to_change_seller), actor=PLATFORM,
+            | step(payment_approved.to(window_to_change_seller), actor=PLATFORM,
                    cite="CHSELL; OFS window-to-change-seller; REF C7")
+            | step(payment_pending.to(window_to_change_seller), actor=PLATFORM,
+                   cite="CHSELL; REF C7",
+                   inferred="CHSELL allows a seller change in payment-pending; that a seller "
+                            "cancellation there opens the window is inferred")
             | step(waiting_for_authorization.to(window_to_change_seller), actor=PLATFORM,
                    cite="CHSELL; REF C7",
                    inferred="only when the seller's cancellation overtakes its confirmation")
