@@ -210,3 +210,145 @@ def test_exploration_is_deterministic():
     b, _ = check(observed(), "unordered")
     assert a.states == b.states
     assert list(a.succ) == list(b.succ)
+
+
+# -- issue 11: the documents' promises, may/must, statuses -----------------------------------
+
+from ordercheck.checks.chart import compile_chart  # noqa: E402
+from ordercheck.model.vtex import documented_receipt_clock, observed_receipt_clock  # noqa: E402
+from ordercheck.model.vtex.statuses import (  # noqa: E402
+    KNOWN_OUTSIDE_FLOW,
+    StatusKind,
+    classify,
+    modelled_statuses,
+)
+
+IN_WINDOW = "in-window-cancel-never-declined"
+
+
+@pytest.mark.parametrize("make", [documented, observed])
+@pytest.mark.parametrize("delivery", ["fifo", "unordered", "duplicate", "lossy"])
+def test_request_clock_keeps_the_in_window_promise(make, delivery):
+    _, analysis = check(make(), delivery)
+    assert IN_WINDOW not in {f.property for f in analysis.findings}
+
+
+@pytest.mark.parametrize("make", [documented_receipt_clock, observed_receipt_clock])
+def test_receipt_clock_breaks_the_in_window_promise(make):
+    """A finding about the documents: read by the seller's clock, a cancel made before the
+    window opened can reach the seller after it closed and be declined (15 steps)."""
+    graph, analysis = check(make())
+    (finding,) = [f for f in analysis.findings if f.property == IN_WINDOW]
+    assert finding.severity == "error"
+    assert events(graph, finding) == [
+        *ORDER_TO_WINDOW,
+        "customer-care: marketplace.care_cancels",
+        "network delivers authorize-fulfillment to seller",
+        "platform: seller.open_window",
+        "timer: seller.window_elapsed",
+        "network delivers cancel-request to seller",
+        "network delivers cancellation-request-received to marketplace",
+        "seller: seller.decline",
+    ]
+
+
+def reachable_pairs(workflow, delivery="fifo"):
+    graph = explore(JointSystem(workflow, delivery=delivery))
+    views = [graph.system.state_view(s) for s in graph.states]
+    return graph, {(v["marketplace"], v["seller"]) for v in views}
+
+
+def test_in_window_cancel_passes_through_waiting_for_seller_decision():
+    """DCL step 2 before step 3; APIPII timeline request-cancel -> waiting-for-seller-decision
+    -> cancel."""
+    _, pairs = reachable_pairs(documented())
+    assert ("waiting-for-seller-decision", "window-to-cancel") not in pairs  # seller moved on
+    assert ("waiting-for-seller-decision", "cancel") in pairs
+    _, analysis = check(documented())
+    assert not [f for f in analysis.findings if f.severity == "error"]
+
+
+def test_own_request_refusal_only_without_a_marketplace_request():
+    """KI-1004978 concerns the seller's own request: declining the marketplace's request never
+    lands in cancellation-request-denied-ffm."""
+    _, pairs = reachable_pairs(observed(), "unordered")
+    stuck_while_asked = {m for m, s in pairs if s == "cancellation-request-denied-ffm"}
+    assert "waiting-for-seller-decision" not in stuck_while_asked
+
+
+@pytest.mark.parametrize("delivery", ["fifo", "unordered"])
+def test_marketplace_cancel_before_approval_reaches_the_seller(delivery):
+    graph = explore(JointSystem(documented(), delivery=delivery))
+    for s in graph.states:
+        v = graph.system.state_view(s)
+        if v["marketplace"] in ("cancel", "canceled") and \
+                v["seller"] == "waiting-for-manual-authorization":
+            assert "marketplace->seller:marketplace-cancellation" in graph.system.in_flight(s)
+
+
+def test_seller_cancel_before_approval_opens_the_change_seller_window():
+    """CHSELL: the marketplace gets a window to choose a new seller (not a direct cancel)."""
+    _, pairs = reachable_pairs(documented())
+    assert ("window-to-change-seller", "canceled") in pairs
+
+
+def transitions(workflow):
+    return [t for p in workflow.parties for t in compile_chart(p.name, p.chart).transitions]
+
+
+MAY = {  # documented variant: every inferred transition, with the start of its reason
+    "marketplace: waiting-for-authorization --seller_canceled--> window-to-change-seller":
+        "only when the seller's cancellation overtakes its confirmation",
+    "marketplace: payment-pending --seller_canceled--> window-to-change-seller":
+        "CHSELL allows a seller change in payment-pending",
+    "marketplace: request-cancel --cancellation_acknowledged--> waiting-for-seller-decision":
+        "the marketplace leaves request-cancel",
+    "marketplace: request-cancel --seller_canceled--> cancel":
+        "only when the seller's cancellation overtakes its acknowledgement",
+    "marketplace: request-cancel --invoice_received--> invoice":
+        "HTC's 'simply enter the invoice'",
+    "seller: waiting-for-manual-authorization --authorization_timeout--> cancel":
+        "OFS states the 30-day rule on authorize-fulfillment",
+    "seller: waiting-for-manual-authorization --marketplace_canceled--> cancel":
+        "no document says how the seller order learns",
+    "seller: waiting-for-manual-authorization --cancel_requested--> cancel":
+        "only when the request overtakes the authorization message",
+    "seller: waiting-for-manual-authorization --cancel--> cancel":
+        "HTC describes the two-click cancel only",
+    "seller: window-to-cancel --cancel--> cancel": "HTC describes the two-click cancel only",
+    "seller: cancellation-requested --cancel_requested--> cancellation-requested":
+        "a request that meets the seller's own pending request joins it",
+    "seller: cancellation-requested --decision_timeout--> cancel":
+        "DCL's 30-day rule speaks of a cancellation request by the customer",
+}
+
+
+def test_every_transition_is_must_or_may_with_its_reason():
+    trs = transitions(documented())
+    may = {t.label: t.meta.inferred for t in trs if not t.meta.documented}
+    assert sorted(may) == sorted(MAY)
+    for label, reason in may.items():
+        assert reason.startswith(MAY[label]), label
+    assert len(trs) - len(may) == 36  # must
+    for t in trs:
+        assert t.meta.cite and "[INF]" not in t.meta.cite, t.label  # inference lives in may
+
+
+def test_statuses_are_modelled_known_outside_or_unknown():
+    assert classify("cancellation-requested") is StatusKind.MODELLED
+    assert classify("waiting-for-sellers-confirmation") is StatusKind.MODELLED  # alias
+    for status in ("cancellation-request-denied", "invoice-after-cancellation-deny",
+                   "waiting-ffmt-authorization"):
+        assert classify(status) is StatusKind.KNOWN_OUTSIDE_FLOW
+    assert classify("cancelled") is StatusKind.UNKNOWN  # third-party spelling: still an error
+    assert not modelled_statuses() & set(KNOWN_OUTSIDE_FLOW)
+    feed_filter = (  # REF §1: the FromWorkflow filter list (FEEDCFG)
+        "order-created on-order-completed on-order-completed-ffm payment-pending "
+        "waiting-for-order-authorization approve-payment payment-approved request-cancel "
+        "waiting-for-seller-decision waiting-ffmt-authorization waiting-for-authorization "
+        "waiting-for-manual-authorization authorize-fulfillment order-create-error "
+        "order-creation-error window-to-cancel window-to-change-seller "
+        "waiting-for-mkt-authorization waiting-seller-handling ready-for-handling start-handling "
+        "handling invoice-after-cancellation-deny order-accepted invoice invoiced replaced "
+        "cancellation-requested cancel canceled").split()
+    assert [s for s in feed_filter if classify(s) is StatusKind.UNKNOWN] == []
