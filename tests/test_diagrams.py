@@ -136,7 +136,7 @@ def test_large_graph_is_capped_and_layout_is_bounded():
     obs = observed()
     dup = explore(JointSystem(obs, delivery="duplicate"))  # 3,007 states, many findings
     q = joint.joint_graph(dup, analyse(dup, obs.properties), cap=30)
-    assert q.notes[0].startswith("3007 states exceed the cap of 30: showing the quotient by "
+    assert q.notes[0].startswith("3031 states exceed the cap of 30: showing the quotient by "
                                  "(marketplace, seller) status")
     assert len([n for n in q.nodes if not n.id.startswith("legend")]) <= 70
     source = dot.to_dot(q)
