@@ -353,3 +353,16 @@ def test_statuses_are_modelled_known_outside_or_unknown():
         "invoice-after-cancellation-deny", "order-accepted", "invoice", "invoiced", "replaced",
         "cancellation-requested", "cancel", "canceled"]
     assert [s for s in feed_filter if classify(s) is StatusKind.UNKNOWN] == []
+
+
+def test_every_citation_tag_is_a_known_source():
+    import re
+
+    from ordercheck.model.vtex.sources import SOURCES
+
+    for wf in (documented(), observed()):
+        cites = [t.meta.cite for t in transitions(wf)] + [m.cite for m in wf.messages] \
+            + [t.cite for t in wf.timers] + [p.cite for p in wf.properties]
+        tags = {tag for c in cites
+                for tag in re.findall(r"\b(KI-\d+|[A-Z]{2,}[A-Z0-9]*)\b", c)} - {"INF"}
+        assert tags <= set(SOURCES), sorted(tags - set(SOURCES))
