@@ -11,6 +11,7 @@ below quote where the reference (REF) found each id.
 from __future__ import annotations
 
 from enum import Enum
+from functools import cache
 
 from .workflow import observed
 
@@ -59,6 +60,7 @@ ALIASES: dict[str, str] = {
 }
 
 
+@cache
 def modelled_statuses() -> frozenset[str]:
     """Status ids of both charts of the ``observed`` variant (a superset of ``documented``)."""
     values: set[str] = set()
