@@ -29,13 +29,25 @@ NETWORK_ACTOR = "network"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepMeta:
-    """Provenance of one declared transition: who triggers it, what it sends, who says so."""
+    """Provenance of one declared transition: who triggers it, what it sends, who says so.
+
+    ``inferred`` separates *must* from *may*: empty means a document states the transition
+    (an implementation has to offer it); otherwise it holds the reason the model infers it
+    (an implementation may refuse it).  Conformance and diagrams read it through
+    :attr:`documented`.
+    """
 
     actor: str
     sends: tuple[str, ...] = ()
     cite: str = ""
     note: str = ""
     happy: bool = False
+    inferred: str = ""
+
+    @property
+    def documented(self) -> bool:
+        """True for a *must* transition (a document states it), False for a *may*."""
+        return not self.inferred
 
 
 def step(
@@ -46,6 +58,7 @@ def step(
     sends: str | tuple[str, ...] = (),
     note: str = "",
     happy: bool = False,
+    inferred: str = "",
 ) -> Any:
     """Annotate transitions declared in a chart body; return them unchanged.
 
@@ -53,6 +66,7 @@ def step(
     ``cancel = step(handling.to(canceled), actor="seller", cite="HTC", sends="cancellation")``
     the class attribute is still an ordinary python-statemachine event.  ``happy`` marks the
     normal-flow transitions (drawn solid; cancellation paths are drawn dashed, as in the docs).
+    ``inferred`` states why the model allows a transition no document states (a *may*).
     """
     meta = StepMeta(
         actor=actor,
@@ -60,6 +74,7 @@ def step(
         cite=cite,
         note=note,
         happy=happy,
+        inferred=inferred,
     )
     for transition in _transitions_of(transitions):
         setattr(transition, META_ATTR, meta)

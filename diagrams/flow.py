@@ -45,6 +45,7 @@ class Found:
     decline: TransitionInfo | None = None
     deny_message: str = ""
     moves_on: TransitionInfo | None = None  # marketplace's reaction to the denial
+    waits: TransitionInfo | None = None  # marketplace takes the seller's acknowledgement
     stuck: list[TransitionInfo] | None = None
 
 
@@ -83,8 +84,10 @@ def find(workflow: Workflow) -> Found:
     f = Found()
     if market is None or seller is None:
         return f
+    # the request that goes to the seller (not a cancel the marketplace completes alone)
     f.request = next((t for t in market.transitions
-                      if t.meta.actor == "shopper" and t.meta.sends), None)
+                      if t.meta.actor == "shopper" and t.meta.sends
+                      and not _ends_in_cancel(market, t.target)), None)
     if f.request is None:
         return f
     f.message = f.request.meta.sends[0]
@@ -110,6 +113,11 @@ def find(workflow: Workflow) -> Found:
                       and any(msg_by_name[m].receiver == "marketplace"
                               for m in t.meta.sends)), None)
     f.stuck = [t for t in decisions if _no_way_out(seller, t.target)]
+    # DCL step 2: the marketplace status while the seller decides (waiting for seller
+    # decision): where the seller's acknowledgement of the request takes it
+    acks = {msg_by_name[m].event for m in f.ask.meta.sends if m in msg_by_name}
+    f.waits = next((t for t in market.transitions
+                    if t.source == f.request.target and t.event in acks), None)
     if f.decline is not None:
         f.deny_message = f.decline.meta.sends[0]
         deny_event = msg_by_name[f.deny_message].event
@@ -132,8 +140,9 @@ def flow(workflow: Workflow, title: str = "") -> Graph:
         return g
     g.node(id="s1", label="1\nRequest cancel", shape="rounded", cluster="shopper",
            tooltip=cite(f.request))
-    g.node(id="s2", label=f"2\nSends cancel request\n({f.request.target})", cluster="marketplace",
-           tooltip=cite(f.request))
+    waiting = f.waits.target if f.waits else f.request.target
+    g.node(id="s2", label=f"2\nSends cancel request\n({waiting})", cluster="marketplace",
+           tooltip=cite(f.waits or f.request))
     g.edge(source="s1", target="s2", label="Receives cancel request")
     canceled = "canceled"
     g.node(id=canceled, label="Order is canceled", shape="rounded", fill="#d9d9d9",
@@ -170,6 +179,8 @@ def flow(workflow: Workflow, title: str = "") -> Graph:
         g.node(id=node, label=f"{t.target}\n(stuck: no way out)\n{t.meta.cite}",
                shape="rounded", style="bold", color=STUCK, fill="#fde0dd", cluster="seller",
                tooltip=cite(t))
-        g.edge(source="s4", target=node, label=f"seller {t.event}\n(its own request)",
+        guard = " and ".join(("" if want else "not ") + n for n, want in t.guard)
+        g.edge(source="s4", target=node,
+               label=f"seller {t.event}" + (f"\n[{guard}]" if guard else ""),
                color=STUCK, style="bold")
     return g

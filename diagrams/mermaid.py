@@ -41,7 +41,8 @@ def to_mermaid(g: Graph) -> str:
             parts = [f"fill:{n.fill}" if n.fill else "", f"stroke:{n.color}" if n.color else ""]
             styled.append(f"    style {_id(n.id)} {','.join(p for p in parts if p)}")
     for e in g.edges:
-        arrow = "-.->" if e.style == "dashed" else ("==>" if e.style == "bold" else "-->")
+        arrow = ("-.->" if e.style in ("dashed", "dotted")
+                 else "==>" if e.style == "bold" else "-->")
         label = f"|{_text(e.label)}|" if e.label else ""
         lines.append(f"    {_id(e.source)} {arrow}{label} {_id(e.target)}")
     lines.extend(styled)

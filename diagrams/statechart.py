@@ -3,8 +3,10 @@
 Compound states are clusters, history pseudo-states are ``H`` circles, initial states get a
 black dot, final states a double circle.  Transitions read ``event [guard]`` and are
 coloured by actor; the normal flow (``step(..., happy=True)``) is solid, cancellation paths
-dashed, as in the docs' order-flow diagrams.  Given a second (``observed``) chart, the
-transitions and statuses only it has are drawn red and bold, with their citation.
+dashed, as in the docs' order-flow diagrams; an *inferred* ("may") transition is dotted and
+its label ends in "(may)", so the reader sees what no document states.  Given a second
+(``observed``) chart, the transitions and statuses only it has are drawn red and bold, with
+their citation.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ def statechart(base: CompiledChart, extra: CompiledChart | None = None, *,
               title=title or f"{chart.party} order statechart")
     if extra is not None:
         g.notes.append("red bold: only in the observed variant (known issues)")
+    if any(not t.meta.documented for t in chart.transitions):
+        g.notes.append("dotted, '(may)': inferred, no document states it (an implementation "
+                       "may refuse it); solid/dashed: documented (must)")
     for value, info in chart.states.items():
         if info.kind == "compound":
             g.clusters.append(Cluster(id=value, label=info.name, parent=info.parent or "",
@@ -74,14 +79,18 @@ def statechart(base: CompiledChart, extra: CompiledChart | None = None, *,
                                          for n, want in t.guard) + "]"
         if t.meta.sends:
             label += " / send " + ", ".join(t.meta.sends)
+        if not t.meta.documented:
+            label += " (may)"
         compound_src = chart.states[t.source].kind == "compound"
         compound_tgt = t.target is not None and chart.states[t.target].kind == "compound"
         g.edge(source=source, target=target, label=label,
                ltail=t.source if compound_src else "",
                lhead=t.target if compound_tgt and t.target != t.source else "",
-               style="bold" if new else ("" if t.meta.happy else "dashed"),
+               style="bold" if new else ("dotted" if not t.meta.documented
+                                         else "" if t.meta.happy else "dashed"),
                color=EXTRA if new else ACTOR_COLORS.get(actor, "#333333"),
-               tooltip=f"{actor}; {t.meta.cite}")
+               tooltip=f"{actor}; {t.meta.cite}"
+               + (f"; inferred: {t.meta.inferred}" if t.meta.inferred else ""))
     return g
 
 
@@ -133,6 +142,8 @@ def to_mermaid(chart: CompiledChart, extra: CompiledChart | None = None, *,
             f"{timers[t.event]} elapses" if t.event in timers else t.event)
         if t.guard:
             label += " [" + " and ".join(n for n, _ in t.guard) + "]"
+        if not t.meta.documented:
+            label += " (may)"
         if _key(t) not in base_keys:
             label += " (observed only)"
         lines.append(f"    {_mid(t.source)} --> {_mid(t.target or t.source)} : {label}")

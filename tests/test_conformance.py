@@ -30,11 +30,11 @@ def graph():
 def test_tour_covers_every_step_of_every_transition(graph):
     model = ConformanceModel(graph, frozenset())
     suite = cases(graph, model)
-    assert len(suite) == 24
+    assert len(suite) == 28
     steps = {model.step_of(i, lab) for i in range(graph.n_states)
              for lab, _ in graph.successors(i)} - {-1}
     assert set().union(*(c.covers for c in suite)) == steps
-    assert len(steps) == 50
+    assert len(steps) == 54
     fireable = {graph.system.labels[lab].transition for lab in graph.succ_label} - {-1}
     assert {c.transition for c in suite} <= fireable
 
@@ -42,14 +42,14 @@ def test_tour_covers_every_step_of_every_transition(graph):
 def test_conforming_implementation_passes(graph):
     model = ConformanceModel(graph, frozenset({"platform"}))
     tour = run_tour(model, DocumentedImpl)
-    assert (tour.passed, tour.failures, tour.errors) == (24, [], [])
+    assert (tour.passed, tour.failures, tour.errors) == (28, [], [])
     outcome = run_stateful(model, DocumentedImpl, budget=30, seed=1)
     assert outcome.failure is None and outcome.error is None
 
 
 def test_full_control_implementation_passes_the_tour(graph):
     tour = run_tour(ConformanceModel(graph, frozenset()), FullControlImpl)
-    assert tour.passed == 24
+    assert tour.passed == 28
     fireable = {graph.system.labels[lab].transition for lab in graph.succ_label} - {-1}
     assert tour.covered == fireable
 
@@ -57,13 +57,15 @@ def test_full_control_implementation_passes_the_tour(graph):
 def test_production_behaviour_is_caught_by_the_tour(graph):
     model = ConformanceModel(graph, frozenset({"platform"}))
     tour = run_tour(model, ObservedImpl)
-    assert tour.passed == 12
+    assert tour.passed == 21
     reasons = {str(div).split(": ", 1)[1] for _, div in tour.failures}
     assert reasons == {
         "the implementation accepted seller.decline, which the model forbids here (statuses "
         "{marketplace: payment-approved, seller: cancellation-requested})",
-        "the implementation accepted seller.decline, which the model forbids here (statuses "
-        "{marketplace: request-cancel, seller: cancellation-requested})",
+        # KI-1400005: the invoice that overtakes the cancel request is dropped
+        "the implementation shows {marketplace: request-cancel, seller: invoiced}; the model "
+        "expects {marketplace: invoice, seller: invoiced} or {marketplace: invoiced, seller: "
+        "invoiced}",
     }
 
 
@@ -91,12 +93,12 @@ def test_hypothesis_is_deterministic_per_seed(graph):
 
 def test_vectors_validate_and_pass_on_a_full_control_implementation(graph):
     vecs = vectors(graph, "vtex-documented")
-    assert len(vecs) == 24
+    assert len(vecs) == 28
     schema = json.loads(SCHEMA.read_text())
     for v in vecs:
         jsonschema.validate(v, schema)
     impl = FullControlImpl()
-    assert [run_vector(impl, v) for v in vecs] == [None] * 24
+    assert [run_vector(impl, v) for v in vecs] == [None] * 28
 
 
 def test_vectors_catch_production_behaviour(graph):
@@ -105,7 +107,10 @@ def test_vectors_catch_production_behaviour(graph):
 
     impl = ModelAdapter(observed(), frozenset())
     failures = [r for r in (run_vector(impl, v) for v in vectors(graph, "x")) if r]
-    assert failures and all("accepted forbidden seller.decline" in r for r in failures)
+    reasons = {r.split(": ", 1)[1] for r in failures}
+    assert reasons == {"accepted forbidden seller.decline",
+                       "got {'marketplace': 'request-cancel', 'seller': 'invoiced'}, expected "
+                       "{'marketplace': 'invoice', 'seller': 'invoiced'}"}
 
 
 def test_vectors_command_is_deterministic(tmp_path, capsys):
@@ -124,5 +129,5 @@ def test_conform_cli_exit_codes(capsys, tmp_path):
                  "--no-hypothesis", "--out", str(tmp_path)]) == 1
     report = json.loads((tmp_path / "conformance.json").read_text())
     assert report["verdict"] == "NONCONFORMING"
-    assert len(report["tour"]["failures"]) == 12
+    assert len(report["tour"]["failures"]) == 7
     assert main(["conform", "--adapter", "python:tests.adapters:Nope"]) == 2

@@ -32,7 +32,7 @@ def model():
 
 def test_reference_oms_conforms(model):
     tour = run_tour(model, ReferenceOMS)
-    assert (tour.passed, tour.failures, tour.errors) == (24, [], [])
+    assert (tour.passed, tour.failures, tour.errors) == (28, [], [])
     outcome = run_stateful(model, ReferenceOMS, budget=60, seed=0)
     assert outcome.failure is None and outcome.error is None
 
@@ -41,7 +41,7 @@ def test_reference_oms_conforms(model):
 def test_node_sample_conforms_over_the_process_adapter(model):
     make = adapter_factory("process:node docs/examples/node-adapter/oms.js", timeout=10)
     tour = run_tour(model, make)
-    assert (tour.passed, tour.failures, tour.errors) == (24, [], [])
+    assert (tour.passed, tour.failures, tour.errors) == (28, [], [])
     outcome = run_stateful(model, make, budget=15, seed=0)
     assert outcome.failure is None and outcome.error is None
 
@@ -53,17 +53,19 @@ def test_http_service_conforms():
         url = f"http://127.0.0.1:{server.server_address[1]}"
         model = ConformanceModel(explore(JointSystem(documented())), frozenset({"platform"}))
         tour = run_tour(model, adapter_factory(url))
-        assert (tour.passed, tour.failures, tour.errors) == (24, [], [])
+        assert (tour.passed, tour.failures, tour.errors) == (28, [], [])
     finally:
         server.shutdown()
 
 
 BUGGY = {
-    # variant: (failing tour cases, max commands in Hypothesis's shrunk trace)
-    buggy.SellerDeniesOwnRequest: (12, 6),
-    buggy.CancelRacesInvoice: (1, 8),
-    buggy.DeclineFromWrongStatus: (12, 6),
-    buggy.DeclineForgetsHandling: (1, 9),
+    # variant: (failing tour cases, max commands in Hypothesis's shrunk trace, budget)
+    buggy.SellerDeniesOwnRequest: (14, 7, 200),
+    buggy.CancelRacesInvoice: (1, 9, 200),
+    buggy.DeclineFromWrongStatus: (14, 7, 200),
+    # the decline from handling is deeper since the in-window cancel passes through
+    # waiting-for-seller-decision (issue 11 item 3): 200 runs miss it with seed 0
+    buggy.DeclineForgetsHandling: (1, 9, 400),
 }
 
 
@@ -76,7 +78,7 @@ def test_each_buggy_oms_fails_the_tour(model, impl):
 @pytest.mark.parametrize("impl", list(BUGGY), ids=lambda c: c.__name__)
 def test_each_buggy_oms_fails_hypothesis_with_a_short_replayable_trace(model, impl, tmp_path,
                                                                        capsys):
-    outcome = run_stateful(model, impl, budget=200, seed=0, header=HEADER)
+    outcome = run_stateful(model, impl, budget=BUGGY[impl][2], seed=0, header=HEADER)
     assert outcome.failure is not None, impl.__name__
     assert len(outcome.failure.session.history) <= BUGGY[impl][1]
     path = tmp_path / "failure.jsonl"

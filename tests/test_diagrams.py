@@ -54,6 +54,8 @@ def test_decline_flow_reads_like_the_docs():
     assert [c.label for c in g.clusters] == ["Shopper", "Marketplace and customer care service",
                                              "Seller"]
     assert labels["s1"] == "1\nRequest cancel"
+    # DCL step 2: "the order status for the marketplace is `waiting for seller decision`"
+    assert labels["s2"] == "2\nSends cancel request\n(waiting-for-seller-decision)"
     assert labels["s3"] == "3\nCancellation window?"
     assert labels["s4"].startswith("4\nSeller accepts cancel request?")
     assert labels["s6"].startswith("6\nOrder moves on in order flow\nto be fulfilled")
@@ -68,6 +70,28 @@ def test_observed_flow_highlights_the_stuck_lane_end():
     (stuck,) = [n for n in g.nodes if n.id.startswith("stuck")]
     assert stuck.label.startswith("cancellation-request-denied-ffm\n(stuck: no way out)")
     assert stuck.color == flow.STUCK
+    (edge,) = [e for e in g.edges if e.target == stuck.id]
+    assert edge.label == "seller decline\n[seller_request_is_own]"  # its own request only
+
+
+def test_statechart_draws_may_transitions_dotted_with_a_legend():
+    from ordercheck.checks.chart import compile_chart
+    from ordercheck.diagrams.statechart import statechart
+
+    wf = documented()
+    seller = next(p for p in wf.parties if p.name == "seller")
+    g = statechart(compile_chart("seller", seller.chart))
+    dotted = sorted(e.label for e in g.edges if e.style == "dotted")
+    assert dotted == [
+        "authorization_timeout / send seller-cancellation (may)",
+        "cancel / send seller-cancellation (may)",
+        "cancel / send seller-cancellation (may)",
+        "cancel_requested / send cancellation-request-received (may)",
+        "cancel_requested / send cancellation-request-received, seller-cancellation (may)",
+        "decision_timeout [seller_request_is_own] / send seller-cancellation (may)",
+        "marketplace_canceled (may)",
+    ]
+    assert any("dotted, '(may)': inferred" in n for n in g.notes)
 
 
 def test_a_changed_model_changes_the_flow():
@@ -136,7 +160,7 @@ def test_large_graph_is_capped_and_layout_is_bounded():
     obs = observed()
     dup = explore(JointSystem(obs, delivery="duplicate"))  # 3,007 states, many findings
     q = joint.joint_graph(dup, analyse(dup, obs.properties), cap=30)
-    assert q.notes[0].startswith("3007 states exceed the cap of 30: showing the quotient by "
+    assert q.notes[0].startswith("3031 states exceed the cap of 30: showing the quotient by "
                                  "(marketplace, seller) status")
     assert len([n for n in q.nodes if not n.id.startswith("legend")]) <= 70
     source = dot.to_dot(q)

@@ -24,14 +24,14 @@ def check(workflow, delivery="fifo"):
 
 # (variant, delivery) -> (states, transitions, max depth)
 COUNTS = {
-    ("documented", "fifo"): (102, 235, 18),
-    ("documented", "unordered"): (120, 273, 20),
-    ("documented", "duplicate"): (2495, 17548, 21),
-    ("documented", "lossy"): (152, 413, 18),
-    ("observed", "fifo"): (110, 248, 18),
-    ("observed", "unordered"): (128, 285, 20),
-    ("observed", "duplicate"): (3007, 21100, 22),
-    ("observed", "lossy"): (158, 428, 18),
+    ("documented", "fifo"): (105, 244, 18),
+    ("documented", "unordered"): (132, 305, 20),
+    ("documented", "duplicate"): (2519, 17892, 21),
+    ("documented", "lossy"): (164, 456, 18),
+    ("observed", "fifo"): (110, 249, 18),
+    ("observed", "unordered"): (137, 309, 20),
+    ("observed", "duplicate"): (3031, 21220, 23),
+    ("observed", "lossy"): (167, 459, 18),
 }
 
 
@@ -47,7 +47,7 @@ def test_documented_fifo_holds_every_property():
     _, analysis = check(documented())
     assert [(f.severity, f.title) for f in analysis.findings] == [
         ("warning", "dead transition: marketplace: waiting-for-authorization "
-                    "--seller_canceled--> cancel"),
+                    "--seller_canceled--> window-to-change-seller"),
         ("warning", "dead transition: seller: waiting-for-manual-authorization "
                     "--cancel_requested--> cancel"),
     ]
@@ -62,16 +62,12 @@ def test_documented_dead_transitions_fire_once_messages_may_overtake():
 
 OBSERVED_ERRORS = [
     ("deadlock", "deadlock: marketplace request-cancel, seller cancellation-request-denied-ffm"),
-    ("deadlock", "deadlock: marketplace waiting-for-seller-decision, seller "
-                 "cancellation-request-denied-ffm"),
     ("deadlock", "deadlock: marketplace invoiced, seller cancellation-request-denied-ffm"),
     ("deadlock", "deadlock: marketplace request-cancel, seller invoiced"),
     ("doomed", "doomed: marketplace payment-approved, seller cancellation-request-denied-ffm"),
     ("doomed", "doomed: marketplace request-cancel, seller invoiced"),
     ("doomed", "doomed: marketplace request-cancel, seller cancellation-request-denied-ffm"),
     ("doomed", "doomed: marketplace invoice, seller cancellation-request-denied-ffm"),
-    ("doomed", "doomed: marketplace waiting-for-seller-decision, seller "
-               "cancellation-request-denied-ffm"),
     ("invariant", "agree-at-quiescence violated"),
     ("invariant", "no-marketplace-invoiced-during-seller-cancellation violated"),
     ("action", "decline-only-when-both-await-decision violated by seller: seller.decline"),
@@ -111,12 +107,12 @@ def test_ki_1004978_stuck_seller_shortest_trace():
     finding = analysis.findings[0]
     assert events(graph, finding) == [
         *ORDER_TO_WINDOW,
-        "customer-care: marketplace.care_cancels",
         "network delivers authorize-fulfillment to seller",
         "platform: seller.open_window",
         "timer: seller.window_elapsed",
         "seller: seller.cancel",
         "seller: seller.decline",
+        "customer-care: marketplace.care_cancels",
         "network delivers cancel-request to seller — ignored, no transition",
     ]
 
@@ -214,3 +210,159 @@ def test_exploration_is_deterministic():
     b, _ = check(observed(), "unordered")
     assert a.states == b.states
     assert list(a.succ) == list(b.succ)
+
+
+# -- issue 11: the documents' promises, may/must, statuses -----------------------------------
+
+from ordercheck.checks.chart import compile_chart  # noqa: E402
+from ordercheck.model.vtex import documented_receipt_clock, observed_receipt_clock  # noqa: E402
+from ordercheck.model.vtex.statuses import (  # noqa: E402
+    KNOWN_OUTSIDE_FLOW,
+    StatusKind,
+    classify,
+    modelled_statuses,
+)
+
+IN_WINDOW = "in-window-cancel-never-declined"
+
+
+@pytest.mark.parametrize("make", [documented, observed])
+@pytest.mark.parametrize("delivery", ["fifo", "unordered", "duplicate", "lossy"])
+def test_request_clock_keeps_the_in_window_promise(make, delivery):
+    _, analysis = check(make(), delivery)
+    assert IN_WINDOW not in {f.property for f in analysis.findings}
+
+
+@pytest.mark.parametrize("make", [documented_receipt_clock, observed_receipt_clock])
+def test_receipt_clock_breaks_the_in_window_promise(make):
+    """A finding about the documents: read by the seller's clock, a cancel made before the
+    window opened can reach the seller after it closed and be declined (15 steps)."""
+    graph, analysis = check(make())
+    (finding,) = [f for f in analysis.findings if f.property == IN_WINDOW]
+    assert finding.severity == "error"
+    assert events(graph, finding) == [
+        *ORDER_TO_WINDOW,
+        "customer-care: marketplace.care_cancels",
+        "network delivers authorize-fulfillment to seller",
+        "platform: seller.open_window",
+        "timer: seller.window_elapsed",
+        "network delivers cancel-request to seller",
+        "network delivers cancellation-request-received to marketplace",
+        "seller: seller.decline",
+    ]
+
+
+def reachable_pairs(workflow, delivery="fifo"):
+    graph = explore(JointSystem(workflow, delivery=delivery))
+    views = [graph.system.state_view(s) for s in graph.states]
+    return graph, {(v["marketplace"], v["seller"]) for v in views}
+
+
+def test_in_window_cancel_passes_through_waiting_for_seller_decision():
+    """DCL step 2 before step 3; APIPII timeline request-cancel -> waiting-for-seller-decision
+    -> cancel."""
+    _, pairs = reachable_pairs(documented())
+    assert ("waiting-for-seller-decision", "window-to-cancel") not in pairs  # seller moved on
+    assert ("waiting-for-seller-decision", "cancel") in pairs
+    _, analysis = check(documented())
+    assert not [f for f in analysis.findings if f.severity == "error"]
+
+
+def test_own_request_refusal_only_without_a_marketplace_request():
+    """KI-1004978 concerns the seller's own request: declining the marketplace's request never
+    lands in cancellation-request-denied-ffm."""
+    _, pairs = reachable_pairs(observed(), "unordered")
+    stuck_while_asked = {m for m, s in pairs if s == "cancellation-request-denied-ffm"}
+    assert "waiting-for-seller-decision" not in stuck_while_asked
+
+
+@pytest.mark.parametrize("delivery", ["fifo", "unordered"])
+def test_marketplace_cancel_before_approval_reaches_the_seller(delivery):
+    graph = explore(JointSystem(documented(), delivery=delivery))
+    for s in graph.states:
+        v = graph.system.state_view(s)
+        if v["marketplace"] in ("cancel", "canceled") and \
+                v["seller"] == "waiting-for-manual-authorization":
+            assert "marketplace->seller:marketplace-cancellation" in graph.system.in_flight(s)
+
+
+def test_seller_cancel_before_approval_opens_the_change_seller_window():
+    """CHSELL: the marketplace gets a window to choose a new seller (not a direct cancel)."""
+    _, pairs = reachable_pairs(documented())
+    assert ("window-to-change-seller", "canceled") in pairs
+
+
+def transitions(workflow):
+    return [t for p in workflow.parties for t in compile_chart(p.name, p.chart).transitions]
+
+
+MAY = {  # documented variant: every inferred transition, with the start of its reason
+    "marketplace: waiting-for-authorization --seller_canceled--> window-to-change-seller":
+        "only when the seller's cancellation overtakes its confirmation",
+    "marketplace: payment-pending --seller_canceled--> window-to-change-seller":
+        "CHSELL allows a seller change in payment-pending",
+    "marketplace: request-cancel --cancellation_acknowledged--> waiting-for-seller-decision":
+        "the marketplace leaves request-cancel",
+    "marketplace: request-cancel --seller_canceled--> cancel":
+        "only when the seller's cancellation overtakes its acknowledgement",
+    "marketplace: request-cancel --invoice_received--> invoice":
+        "HTC's 'simply enter the invoice'",
+    "seller: waiting-for-manual-authorization --authorization_timeout--> cancel":
+        "OFS states the 30-day rule on authorize-fulfillment",
+    "seller: waiting-for-manual-authorization --marketplace_canceled--> cancel":
+        "no document says how the seller order learns",
+    "seller: waiting-for-manual-authorization --cancel_requested--> cancel":
+        "only when the request overtakes the authorization message",
+    "seller: waiting-for-manual-authorization --cancel--> cancel":
+        "HTC describes the two-click cancel only",
+    "seller: window-to-cancel --cancel--> cancel": "HTC describes the two-click cancel only",
+    "seller: cancellation-requested --cancel_requested--> cancellation-requested":
+        "a request that meets the seller's own pending request joins it",
+    "seller: cancellation-requested --decision_timeout--> cancel":
+        "DCL's 30-day rule speaks of a cancellation request by the customer",
+}
+
+
+def test_every_transition_is_must_or_may_with_its_reason():
+    trs = transitions(documented())
+    may = {t.label: t.meta.inferred for t in trs if not t.meta.documented}
+    assert sorted(may) == sorted(MAY)
+    for label, reason in may.items():
+        assert reason.startswith(MAY[label]), label
+    assert len(trs) - len(may) == 36  # must
+    for t in trs:
+        assert t.meta.cite and "[INF]" not in t.meta.cite, t.label  # inference lives in may
+
+
+def test_statuses_are_modelled_known_outside_or_unknown():
+    assert classify("cancellation-requested") is StatusKind.MODELLED
+    assert classify("waiting-for-sellers-confirmation") is StatusKind.MODELLED  # alias
+    for status in ("cancellation-request-denied", "invoice-after-cancellation-deny",
+                   "waiting-ffmt-authorization"):
+        assert classify(status) is StatusKind.KNOWN_OUTSIDE_FLOW
+    assert classify("cancelled") is StatusKind.UNKNOWN  # third-party spelling: still an error
+    assert not modelled_statuses() & set(KNOWN_OUTSIDE_FLOW)
+    feed_filter = [  # REF §1: the FromWorkflow filter list (FEEDCFG)
+        "order-created", "on-order-completed", "on-order-completed-ffm", "payment-pending",
+        "waiting-for-order-authorization", "approve-payment", "payment-approved",
+        "request-cancel", "waiting-for-seller-decision", "waiting-ffmt-authorization",
+        "waiting-for-authorization", "waiting-for-manual-authorization",
+        "authorize-fulfillment", "order-create-error", "order-creation-error",
+        "window-to-cancel", "window-to-change-seller", "waiting-for-mkt-authorization",
+        "waiting-seller-handling", "ready-for-handling", "start-handling", "handling",
+        "invoice-after-cancellation-deny", "order-accepted", "invoice", "invoiced", "replaced",
+        "cancellation-requested", "cancel", "canceled"]
+    assert [s for s in feed_filter if classify(s) is StatusKind.UNKNOWN] == []
+
+
+def test_every_citation_tag_is_a_known_source():
+    import re
+
+    from ordercheck.model.vtex.sources import SOURCES
+
+    for wf in (documented(), observed()):
+        cites = [t.meta.cite for t in transitions(wf)] + [m.cite for m in wf.messages] \
+            + [t.cite for t in wf.timers] + [p.cite for p in wf.properties]
+        tags = {tag for c in cites
+                for tag in re.findall(r"\b(KI-\d+|[A-Z]{2,}[A-Z0-9]*)\b", c)} - {"INF"}
+        assert tags <= set(SOURCES), sorted(tags - set(SOURCES))

@@ -4,6 +4,14 @@
 production does (KI-1004978, KI-1400005).  See ``model/vtex/workflow.py``.
 """
 
-from .workflow import build, documented, observed, variant
+from .workflow import (
+    build,
+    documented,
+    documented_receipt_clock,
+    observed,
+    observed_receipt_clock,
+    variant,
+)
 
-__all__ = ["build", "documented", "observed", "variant"]
+__all__ = ["build", "documented", "documented_receipt_clock", "observed",
+           "observed_receipt_clock", "variant"]

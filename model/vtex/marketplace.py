@@ -8,6 +8,7 @@ DCL's second section swaps the two parties' status names ("`cancellation request
 marketplace and `waiting for seller decision` for the seller").  This model follows DCL
 step 2, OCI and the deny endpoint's 400 text, which agree: marketplace
 ``waiting-for-seller-decision``, seller ``cancellation-requested`` (open question 2).
+A transition with ``inferred=`` is a *may* (no document states it; the reason is given).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def marketplace_chart(o: Options) -> type[StateChart]:
                                happy=True)
         # N4: "Gateway denies payment" -> cancel -> canceled.
         gateway_denies = step(payment_pending.to(canceling), actor=PLATFORM,
-                              cite="OFS Payment denied; REF N4")
+                              sends="marketplace-cancellation", cite="OFS Payment denied; REF N4")
         # N8: the seller's invoice arrives; "Verifying invoice" then "Invoiced".
         invoice_received = step(payment_approved.to(verifying_invoice), actor=PLATFORM,
                                 cite="API invoice; OFS; REF N8", happy=True)
@@ -79,16 +80,22 @@ def marketplace_chart(o: Options) -> type[StateChart]:
         # DCL step 1: "The customer contacts the marketplace to cancel an order or does it
         # via My Account."  DCL step 2: "The marketplace sends a cancellation request to the
         # seller."  Before payment approval there is no seller decision (OVW marketplace
-        # diagram: Payment pending -> Canceling).
+        # diagram: Payment pending -> Canceling); the seller order is told (item 5).
+        # CHSELL: in the window to change seller the marketplace "decide[s] whether to cancel
+        # the purchase or change the seller"; the seller order is already canceled.
         shopper_cancels = (
-            step(payment_pending.to(canceling), actor=SHOPPER, cite="OVW marketplace diagram")
+            step(payment_pending.to(canceling), actor=SHOPPER, sends="marketplace-cancellation",
+                 cite="OVW marketplace diagram")
             | step(payment_approved.to(request_cancel), actor=SHOPPER, sends="cancel-request",
                    cite="DCL steps 1-2; API user-cancel-request; REF C2")
         )
         care_cancels = (
-            step(payment_pending.to(canceling), actor=CARE, cite="OVW marketplace diagram")
+            step(payment_pending.to(canceling), actor=CARE, sends="marketplace-cancellation",
+                 cite="OVW marketplace diagram")
             | step(payment_approved.to(request_cancel), actor=CARE, sends="cancel-request",
                    cite="DCL steps 1-2; API cancel; REF C2")
+            | step(window_to_change_seller.to(canceling), actor=CARE,
+                   cite="CHSELL ('decide whether to cancel the purchase or change the seller')")
         )
         # The seller order took the request: the marketplace waits for the decision (DCL
         # step 2, OCI).  That request-cancel waits for the seller's side is inferred from
@@ -96,20 +103,32 @@ def marketplace_chart(o: Options) -> type[StateChart]:
         # seller cannot take the request.
         cancellation_acknowledged = step(
             request_cancel.to(waiting_for_seller_decision), actor=PLATFORM,
-            cite="DCL step 2; OCI; KI-1400005 [INF]")
-        # The seller canceled: in answer to the request (DCL step 3 window; C3 accept; C5
-        # 30 days) or on its own before payment approval (CHSELL, C7).  Unasked after
-        # payment approval, the marketplace opens the window to change seller (CHSELL).
+            cite="DCL step 2; OCI; KI-1400005",
+            inferred="the marketplace leaves request-cancel when the seller order has taken the "
+                     "request (KI-1400005, KI-1004978: it stays there when the seller cannot)")
+        # The seller canceled in answer to the request (DCL step 3 window; C3 accept; C5 30
+        # days): the request was taken first, so the marketplace waits for the decision.
         seller_canceled = (
-            step(request_cancel.to(canceling) | waiting_for_seller_decision.to(canceling),
-                 actor=PLATFORM, cite="DCL step 3; OCI; REF C1, C3, C5")
-            | step(waiting_for_authorization.to(canceling) | payment_pending.to(canceling),
-                   actor=PLATFORM, cite="CHSELL; REF C7 [INF]")
+            step(waiting_for_seller_decision.to(canceling), actor=PLATFORM,
+                 cite="DCL steps 2-3; OCI; REF C1, C3, C5")
+            | step(request_cancel.to(canceling), actor=PLATFORM, cite="OCI; REF C1, C3",
+                   inferred="only when the seller's cancellation overtakes its acknowledgement "
+                            "of the request")
+            # Unasked, the seller canceled: the marketplace gets the window to choose a new
+            # seller; a seller change is allowed in payment-pending and
+            # waiting-for-authorization too (CHSELL; REF C7).
             | step(payment_approved.to(window_to_change_seller), actor=PLATFORM,
                    cite="CHSELL; OFS window-to-change-seller; REF C7")
+            | step(payment_pending.to(window_to_change_seller), actor=PLATFORM,
+                   cite="CHSELL; REF C7",
+                   inferred="CHSELL allows a seller change in payment-pending; that a seller "
+                            "cancellation there opens the window is inferred")
+            | step(waiting_for_authorization.to(window_to_change_seller), actor=PLATFORM,
+                   cite="CHSELL; REF C7",
+                   inferred="only when the seller's cancellation overtakes its confirmation")
         )
         # CHSELL: the window to change seller lasts 2 days by default; changing the seller
-        # creates a new seller order, which this two-party model leaves out.
+        # creates a new seller order (a third party), which this two-party model leaves out.
         change_seller_window_elapsed = step(window_to_change_seller.to(canceling),
                                             actor=PLATFORM, cite="CHSELL; OFS")
         # DCL step 6: "After the marketplace receives the declined request, the order moves on
@@ -124,7 +143,9 @@ def marketplace_chart(o: Options) -> type[StateChart]:
             # Documented reading: invoiced orders continue (HTC) even when the invoice
             # overtakes the request.  KI-1400005 shows production does not do this.
             invoice_received |= step(request_cancel.to(verifying_invoice), actor=PLATFORM,
-                                     cite="HTC; TRKCAN; REF C6 [INF]")
+                                     cite="HTC; TRKCAN; REF C6",
+                                     inferred="HTC's 'simply enter the invoice' applied to an "
+                                              "invoice that overtakes the request")
         if o.stuck_seller_invoices_marketplace:
             # KI-1004978: "the marketplace does not receive this cancellation notification and
             # continues with your order until the Invoiced status"; the seller posts the

@@ -9,6 +9,24 @@ default to what the documents say.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import Enum
+
+
+class WindowClock(Enum):
+    """Whose clock decides that a cancel request came "inside the window" (issue 11 item 1).
+
+    DCL step 3 ("If the order is within the cancellation window, the order is automatically
+    canceled") and CUST ("When the customer requests to cancel an order during the grace
+    period, the order is automatically canceled") do not say which moment counts when the
+    request is still travelling to the seller order as the window closes (REF §6 q. 8-9).
+    """
+
+    #: The moment the request is made: a request stamped inside the window is honoured even
+    #: if it reaches the seller order after the window elapsed (the documents' promise).
+    REQUEST = "request"
+    #: The moment the seller order receives it: a request that arrives after the window is a
+    #: late one, which the seller may decline (the model before issue 11).
+    RECEIPT = "receipt"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,6 +40,8 @@ class Options:
     #: KI-1400005: an invoice that overtakes the marketplace's cancellation request ends it.
     #: The documents say invoiced orders continue (HTC; TRKCAN); production gets stuck.
     invoice_answers_cancel_request: bool = True
+    #: Which reading of "inside the window" the platform applies (see :class:`WindowClock`).
+    window_clock: WindowClock = WindowClock.REQUEST
     # -- seeded-defect switches: each False is one mutant -------------------------------------
     #: DCL: "If within 30 days the seller takes no action ... automatically canceled".
     no_decision_timer: bool = True

@@ -23,6 +23,10 @@ OUTCOMES = {"invoiced": "invoiced", "canceled": "canceled"}
 SELLER_CANCELLATION = {"cancellation-requested", "cancellation-request-denied-ffm", "cancel",
                        "canceled"}
 PENDING_REQUEST = {"request-cancel", "waiting-for-seller-decision"}
+#: Seller statuses up to and including the cancellation window (GRACE: the grace period
+#: starts at payment approval, so a request made before the window opened is inside it).
+INSIDE_WINDOW = {"null", "on-order-completed-ffm", "order-accepted",
+                 "waiting-for-manual-authorization", "authorize-fulfillment", "window-to-cancel"}
 
 
 def _absorbing(s: StepView) -> bool:
@@ -47,6 +51,16 @@ def _accepted(s: StepView) -> bool:
 
 def _invoices(s: StepView) -> bool:
     return s.entered(M, "invoiced") or s.entered(S, "invoiced")
+
+
+def _requested_inside_window(s: StepView) -> bool:
+    """The marketplace sends a cancel request while the seller order is inside the window."""
+    return (s.party == M and s.entered(M, "request-cancel")
+            and s.before.status[S] in INSIDE_WINDOW)
+
+
+def _declined(s: StepView) -> bool:
+    return s.party == S and s.event == "decline"
 
 
 def _decline_from_right_status(s: StepView) -> bool:
@@ -82,6 +96,13 @@ def catalogue() -> tuple[Property, ...]:
             description="A seller decline happens only with the marketplace in "
                         "waiting-for-seller-decision and the seller in cancellation-requested.",
             cite="DCL step 4 note; OCI deny endpoint 400", holds=_decline_from_right_status),
+        NeverAfter(
+            name="in-window-cancel-never-declined",
+            description="A cancellation requested inside the cancellation window is never "
+                        "declined: the order is canceled automatically.",
+            cite="DCL step 3 and intro ('Except for that period, the seller can decline'); "
+                 "CUST ('automatically canceled without needing the store's authorization')",
+            after=_requested_inside_window, then=_declined),
         NeverAfter(
             name="decline-restores-previous-status",
             description="A seller who was handling when the request came back to handling "

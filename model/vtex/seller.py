@@ -3,7 +3,8 @@
 Read it next to the seller flow of 'Order flow and status' (OFS) and 'Declining order
 cancellation' (DCL).  Status ids are the values; python attribute names are those ids with
 underscores.  Citations use the tags of :mod:`.sources` plus the reference's row ids
-(N = normal flow, C = cancellation, REF §2).
+(N = normal flow, C = cancellation, REF §2).  A transition with ``inferred=`` is a *may*: no
+document states it and the reason is given; every other one is a *must*.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from statemachine import HistoryState, State, StateChart
 
 from ordercheck.checks.protocol import step, transient
 
-from .options import Options
+from .options import Options, WindowClock
 
 SELLER = "seller"
 PLATFORM = "platform"
@@ -30,7 +31,9 @@ def seller_chart(o: Options) -> type[StateChart]:
         validate_trap_states = False
 
         # -- statuses (OFS seller flow; REF §1). transient = changed automatically (OFS *) ----
-        null = State("Not yet created (status null)", value="null", initial=True)
+        # OFS uses "Status Null" for an *incomplete* order; here `null` stands for "no seller
+        # order yet", before checkout places it (REF §1: "status absent").  Inferred reading.
+        null = State("No seller order yet (status absent)", value="null", initial=True)
         on_order_completed_ffm = transient(State("Order completed", value="on-order-completed-ffm"))
         order_accepted = transient(State("Order accepted", value="order-accepted"))
         waiting_for_manual_authorization = State(
@@ -71,7 +74,8 @@ def seller_chart(o: Options) -> type[StateChart]:
                              sends="order-confirmation", cite="OFS order-accepted; REF N2",
                              happy=True)
         await_authorization = step(order_accepted.to(waiting_for_manual_authorization),
-                                   actor=PLATFORM, cite="OFS seller flow", happy=True)
+                                   actor=PLATFORM, cite="OFS seller flow; REF §1 happy path",
+                                   happy=True)
         # N5: the marketplace authorizes fulfillment once payment is approved.
         fulfillment_authorized = step(
             waiting_for_manual_authorization.to(authorize_fulfillment), actor=PLATFORM,
@@ -79,12 +83,35 @@ def seller_chart(o: Options) -> type[StateChart]:
         open_window = step(authorize_fulfillment.to(window_to_cancel), actor=PLATFORM,
                            cite="OFS window-to-cancel; GRACE", happy=True)
         # N6: the grace period elapses (default 30 min).
-        window_elapsed = step(window_to_cancel.to(fulfilling), actor=PLATFORM,
-                              cite="GRACE; OFS; REF N6", happy=True)
-        # N10: 30 days without marketplace authorization cancel the seller order.
-        authorization_timeout = step(waiting_for_manual_authorization.to(canceling),
-                                     actor=PLATFORM, sends="seller-cancellation",
-                                     cite="OFS authorize-fulfillment; REF N10")
+        if o.window_clock is WindowClock.REQUEST:
+            # Request clock: a cancel request made inside the window is "automatically
+            # canceled" (DCL step 3; CUST) even if it reaches the seller order later, so the
+            # window is not judged over against a request still in flight (option
+            # window_clock; REF §6 q. 8-9).
+            window_elapsed = step(
+                window_to_cancel.to(fulfilling, unless="cancel_request_in_flight"),
+                actor=PLATFORM, cite="GRACE; OFS; REF N6; DCL step 3; CUST", happy=True)
+        else:
+            window_elapsed = step(window_to_cancel.to(fulfilling), actor=PLATFORM,
+                                  cite="GRACE; OFS; REF N6", happy=True)
+        # N10: OFS gives the 30-day auto-cancel on `authorize-fulfillment` /
+        # `waiting-for-fulfillment` ("if the marketplace does not authorize within 30 days").
+        # Here `authorize-fulfillment` is the pass-through *after* authorization, so the timer
+        # sits on the status that waits for it.
+        authorization_timeout = step(
+            waiting_for_manual_authorization.to(canceling), actor=PLATFORM,
+            sends="seller-cancellation", cite="OFS authorize-fulfillment 30 days; REF N10",
+            inferred="OFS states the 30-day rule on authorize-fulfillment/"
+                     "waiting-for-fulfillment; the model moves it to the status that waits "
+                     "for the marketplace's authorization")
+        # Item 5: a marketplace order canceled before payment approval (payment denied, or a
+        # cancel in payment-pending) cancels the seller order that waits for authorization.
+        marketplace_canceled = step(
+            waiting_for_manual_authorization.to(canceling), actor=PLATFORM,
+            cite="OFS Payment denied; OVW marketplace diagram; KI-1198719",
+            inferred="no document says how the seller order learns of a marketplace "
+                     "cancellation before payment approval; KI-1198719 shows both orders are "
+                     "expected to end canceled")
         # N8: the seller sends the invoice; it reaches the marketplace as a message.
         invoice = step(fulfilling.handling.to(invoiced), actor=SELLER, sends="invoice",
                        cite="API invoice; OFS; REF N8", happy=True)
@@ -92,17 +119,28 @@ def seller_chart(o: Options) -> type[StateChart]:
         # -- cancellation requested by the shopper or the marketplace ------------------------------
         # DCL step 3: "If the order is within the cancellation window, the order is
         # automatically canceled, which is the platform's default behavior."
+        # DCL step 2 puts the marketplace in `waiting-for-seller-decision` *before* step 3's
+        # window check (OCI step 2; APIPII timeline request-cancel -> waiting-for-seller-
+        # decision -> cancel): the seller order takes the request, then cancels.
         cancel_requested = (
-            step(window_to_cancel.to(canceling) | waiting_for_manual_authorization.to(canceling),
-                 actor=PLATFORM, sends="seller-cancellation",
-                 cite="DCL step 3; GRACE; REF C1")
+            step(window_to_cancel.to(canceling), actor=PLATFORM,
+                 sends=("cancellation-request-received", "seller-cancellation"),
+                 cite="DCL steps 2-3; OCI; GRACE; CUST; REF C1")
+            # A request that overtakes the fulfilment authorization is inside the window too
+            # (GRACE: the grace period starts at payment approval).
+            | step(waiting_for_manual_authorization.to(canceling), actor=PLATFORM,
+                   sends=("cancellation-request-received", "seller-cancellation"),
+                   cite="DCL step 3; GRACE; REF C1",
+                   inferred="only when the request overtakes the authorization message; "
+                            "GRACE starts the window at payment approval")
             # DCL step 4: "The seller receives the cancel order request"; seller status
             # `cancellation-requested` (DCL step 4 note; OCI).
             | step(fulfilling.to(cancellation_requested), actor=PLATFORM,
                    sends="cancellation-request-received", cite="DCL step 4; OCI; REF C2")
             # The seller had already asked to cancel: the request joins it (INF, REF C7).
             | step(cancellation_requested.to.itself(internal=True), actor=PLATFORM,
-                   sends="cancellation-request-received", cite="REF C2, C7 [INF]")
+                   sends="cancellation-request-received", cite="REF C2, C7",
+                   inferred="a request that meets the seller's own pending request joins it")
         )
         # DCL step 4 "decides whether to accept it": accepting is cancelling again (REF C3,
         # open question 5); the seller's own first click asks for cancellation (HTC; REF C7).
@@ -112,7 +150,9 @@ def seller_chart(o: Options) -> type[StateChart]:
             | step(cancellation_requested.to(canceling), actor=SELLER,
                    sends="seller-cancellation", cite="OCI; HTC second click; REF C3")
             | step(window_to_cancel.to(canceling) | waiting_for_manual_authorization.to(canceling),
-                   actor=SELLER, sends="seller-cancellation", cite="HTC; REF C7 [INF]")
+                   actor=SELLER, sends="seller-cancellation", cite="HTC; REF C7",
+                   inferred="HTC describes the two-click cancel only from ready-for-handling/"
+                            "handling; before that the seller's cancel is taken as direct")
         )
         # DCL step 5: "The seller declines the order cancellation and notifies the
         # marketplace"; the seller returns to "ready for handling or handling, depending on
@@ -126,15 +166,23 @@ def seller_chart(o: Options) -> type[StateChart]:
             cite="DCL steps 4-5; OCI deny endpoint (400 unless marketplace "
                  "waiting-for-seller-decision and seller cancellation-requested); REF C4")
         if o.seller_may_deny_own_request:
-            # KI-1004978: a seller refuses the cancellation it requested itself; "the order
-            # is stuck at the seller, in the cancellation-request-denied-ffm status".
-            decline |= step(cancellation_requested.to(cancellation_request_denied_ffm),
-                            actor=SELLER, cite="KI-1004978 Summary; simulation step 4")
+            # KI-1004978: "when requesting cancellation, then refuse this cancellation": the
+            # seller refuses the cancellation *it* requested (no marketplace request open);
+            # "the order is stuck at the seller, in the cancellation-request-denied-ffm status".
+            decline |= step(cancellation_requested.to(cancellation_request_denied_ffm,
+                                                      cond="seller_request_is_own"),
+                            actor=SELLER, cite="KI-1004978 Summary; simulation steps 3-4")
         if o.no_decision_timer:
             # DCL: "If within 30 days the seller takes no action regarding a cancellation
             # order request, the order is automatically canceled by the VTEX platform."
-            decision_timeout = step(cancellation_requested.to(canceling), actor=PLATFORM,
-                                    sends="seller-cancellation", cite="DCL (30 days); REF C5")
+            decision_timeout = (
+                step(cancellation_requested.to(canceling, unless="seller_request_is_own"),
+                     actor=PLATFORM, sends="seller-cancellation", cite="DCL (30 days); REF C5")
+                | step(cancellation_requested.to(canceling, cond="seller_request_is_own"),
+                       actor=PLATFORM, sends="seller-cancellation", cite="DCL (30 days); REF C5",
+                       inferred="DCL's 30-day rule speaks of a cancellation request by the "
+                                "customer or marketplace; applied to the seller's own request")
+            )
         # HTC / TRKCAN: "to continue with this order, simply enter the invoice" (REF C6).
         invoice |= step(cancellation_requested.to(invoiced), actor=SELLER, sends="invoice",
                         cite="HTC; TRKCAN; REF C6")
@@ -143,6 +191,6 @@ def seller_chart(o: Options) -> type[StateChart]:
         if not o.invoiced_is_final:
             # seeded defect: an invoiced order that can still be canceled
             cancel |= step(invoiced.to(canceling), actor=SELLER, sends="seller-cancellation",
-                           cite="mutant")
+                           cite="mutant", inferred="seeded defect")
 
     return SellerOrder

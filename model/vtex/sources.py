@@ -16,9 +16,18 @@ SOURCES: dict[str, str] = {
     "GRACE": "Help Center, 'Setting the grace period for order cancellation'",
     "CHSELL": "Dev Portal, 'Change seller'",
     "API": "vtex/openapi-schemas, 'VTEX - Orders API.json'",
+    "CUST": "Help Center, 'Order cancellation requested by the customer'",
+    "OVW": "Dev Portal, 'Orders' overview (order-flow diagrams, as in OFS)",
+    "TRKFLOW": "Help track, 'Order flow'",
+    "EXTFF": "vtex/openapi-schemas, 'VTEX - Marketplace Protocol - External Seller "
+    "Fulfillment.json'",
     "REF": "ordercheck research reference, vtex-order-workflow-reference.md",
     "KI-1004978": "Known issue 1004978, 'Order stuck at seller status "
     "cancellation-request-denied-ffm'",
+    "KI-1198719": "Known issue 1198719, 'Orders stuck in cancel status in fulfillment, but "
+    "with Marketplace canceled'",
+    "KI-376646": "Known issue 376646, 'Seller's order invoiced with problem in the payment "
+    "capture'",
     "KI-1400005": "Known issue 1400005, 'Orders stuck in request-cancel on marketplace when "
     "seller invoices at the same time (cancel vs invoice race condition)'",
 }

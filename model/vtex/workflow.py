@@ -8,10 +8,12 @@ platform's endpoints make.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ordercheck.checks.protocol import Message, Party, StatusView, Timer, Workflow, reads_messages
 
 from .marketplace import marketplace_chart
-from .options import VARIANTS, Options
+from .options import VARIANTS, Options, WindowClock
 from .properties import catalogue
 from .seller import seller_chart
 from .sources import SOURCES
@@ -28,6 +30,9 @@ MESSAGES = (
     Message(name="cancel-request", sender=M, receiver=S, event="cancel_requested",
             cite="DCL step 2; OCI; REF C2",
             description="cancellation request (reason, requestedByUser)"),
+    Message(name="marketplace-cancellation", sender=M, receiver=S, event="marketplace_canceled",
+            cite="OFS Payment denied; KI-1198719 [INF]",
+            description="the marketplace order was canceled before payment approval"),
     Message(name="cancellation-request-received", sender=S, receiver=M,
             event="cancellation_acknowledged", cite="OCI; REF C2 [INF]",
             description="the seller order took the request (cancellation-requested)"),
@@ -43,7 +48,9 @@ TIMERS = (
     Timer(name="cancellation-window", party=S, event="window_elapsed",
           duration="grace period, default 30 min", cite="GRACE; OFS window-to-cancel"),
     Timer(name="authorization-30-days", party=S, event="authorization_timeout",
-          duration="30 days", cite="OFS authorize-fulfillment (REF N10)"),
+          duration="30 days",
+          cite="OFS authorize-fulfillment / waiting-for-fulfillment (REF N10); "
+               "on waiting-for-manual-authorization [INF]"),
     Timer(name="seller-decision-30-days", party=S, event="decision_timeout",
           duration="30 days", cite="DCL ('If within 30 days the seller takes no action')"),
     Timer(name="change-seller-window", party=M, event="change_seller_window_elapsed",
@@ -75,9 +82,29 @@ def seller_stuck_after_denying(v: StatusView) -> bool:
     return v[S] == "cancellation-request-denied-ffm"
 
 
+@reads_messages
+def cancel_request_in_flight(v: StatusView) -> bool:
+    """Request clock (``WindowClock.REQUEST``): a cancel request is on its way to the seller
+    order.  While the seller order is still in ``window-to-cancel`` such a request was made
+    inside the window (the seller order never returns there), so the window is not judged
+    over against it (DCL step 3; CUST)."""
+    return "cancel-request" in v.in_flight
+
+
+@reads_messages
+def seller_request_is_own(v: StatusView) -> bool:
+    """The pending cancellation at the seller is the seller's own (REF C7), not the
+    marketplace's: no marketplace request is open or on its way.  KI-1004978 concerns only
+    this case ("when requesting cancellation, then refuse this cancellation")."""
+    return v[M] not in ("request-cancel", "waiting-for-seller-decision") \
+        and "cancel-request" not in v.in_flight
+
+
 GUARDS = {
     "marketplace_awaits_decision": marketplace_awaits_decision,
     "seller_stuck_after_denying": seller_stuck_after_denying,
+    "cancel_request_in_flight": cancel_request_in_flight,
+    "seller_request_is_own": seller_request_is_own,
 }
 
 
@@ -107,6 +134,23 @@ def variant(name: str) -> Workflow:
     except KeyError:
         raise ValueError(f"unknown VTEX variant {name!r}; choose {sorted(VARIANTS)}") from None
     return build(options, name=f"vtex-{name}")
+
+
+def receipt_clock(name: str) -> Workflow:
+    """Variant ``name`` under the other reading of "inside the window"
+    (:attr:`WindowClock.RECEIPT`): the seller order's clock at receipt decides."""
+    return build(replace(VARIANTS[name], window_clock=WindowClock.RECEIPT),
+                 name=f"vtex-{name}-receipt-clock")
+
+
+def documented_receipt_clock() -> Workflow:
+    """``--model ordercheck.model.vtex:documented_receipt_clock``."""
+    return receipt_clock("documented")
+
+
+def observed_receipt_clock() -> Workflow:
+    """``--model ordercheck.model.vtex:observed_receipt_clock``."""
+    return receipt_clock("observed")
 
 
 def documented() -> Workflow:

@@ -46,7 +46,8 @@ class OMS {
 
   cancelOrder() {
     const m = this.m;
-    if (m.status === 'payment-pending') m.status = 'cancel';
+    if (m.status === 'payment-pending') { m.status = 'cancel'; this.toSeller('marketplace-cancellation'); }
+    else if (m.status === 'window-to-change-seller') m.status = 'cancel';
     else if (m.status === 'payment-approved') { m.status = 'request-cancel'; this.toSeller('cancel-request'); }
     else throw new Refused(`marketplace order is ${m.status}`);
   }
@@ -75,7 +76,10 @@ class OMS {
   }
   timer(name) {
     const s = this.s, m = this.m;
-    if (name === 'window_elapsed' && s.status === 'window-to-cancel') s.status = 'ready-for-handling';
+    if (name === 'window_elapsed' && s.status === 'window-to-cancel') {
+      if (s.inbox.includes('cancel-request')) throw new Refused('in-window request in flight');
+      s.status = 'ready-for-handling';
+    }
     else if (name === 'decision_timeout' && s.status === 'cancellation-requested') { s.status = 'cancel'; this.toMarketplace('seller-cancellation'); }
     else if (name === 'authorization_timeout' && s.status === 'waiting-for-manual-authorization') { s.status = 'cancel'; this.toMarketplace('seller-cancellation'); }
     else if (name === 'change_seller_window_elapsed' && m.status === 'window-to-change-seller') m.status = 'cancel';
@@ -91,8 +95,11 @@ class OMS {
     const s = this.s;
     if (msg === 'order-placed' && s.status === 'null') s.status = 'on-order-completed-ffm';
     else if (msg === 'authorize-fulfillment' && s.status === 'waiting-for-manual-authorization') s.status = 'authorize-fulfillment';
+    else if (msg === 'marketplace-cancellation' && s.status === 'waiting-for-manual-authorization') s.status = 'cancel';
     else if (msg === 'cancel-request') {
-      if (['window-to-cancel', 'waiting-for-manual-authorization'].includes(s.status)) { s.status = 'cancel'; this.toMarketplace('seller-cancellation'); }
+      if (['window-to-cancel', 'waiting-for-manual-authorization'].includes(s.status)) {
+        s.status = 'cancel'; this.toMarketplace('cancellation-request-received'); this.toMarketplace('seller-cancellation');
+      }
       else if (['ready-for-handling', 'handling'].includes(s.status)) {
         this.beforeRequest = s.status; this.denialSent = false; s.status = 'cancellation-requested';
         this.toMarketplace('cancellation-request-received');
@@ -105,14 +112,17 @@ class OMS {
     else if (msg === 'cancellation-request-received' && m.status === 'request-cancel') m.status = 'waiting-for-seller-decision';
     else if (msg === 'cancellation-denied' && m.status === 'waiting-for-seller-decision') m.status = 'payment-approved';
     else if (msg === 'seller-cancellation') {
-      if (m.status === 'payment-approved') m.status = 'window-to-change-seller';
-      else if (['request-cancel', 'waiting-for-seller-decision', 'waiting-for-authorization', 'payment-pending'].includes(m.status)) m.status = 'cancel';
+      if (['payment-approved', 'payment-pending', 'waiting-for-authorization'].includes(m.status)) m.status = 'window-to-change-seller';
+      else if (['request-cancel', 'waiting-for-seller-decision'].includes(m.status)) m.status = 'cancel';
     } else if (msg === 'invoice' && ['payment-approved', 'waiting-for-seller-decision', 'request-cancel'].includes(m.status)) m.status = 'invoice';
   }
   send(cmd) {
     const key = `${cmd.party}.${cmd.event}`;
     const actions = {
-      'marketplace.shopper_cancels': () => this.cancelOrder(),
+      'marketplace.shopper_cancels': () => {
+        if (this.m.status === 'window-to-change-seller') throw new Refused('marketplace decides');
+        this.cancelOrder();
+      },
       'marketplace.care_cancels': () => this.cancelOrder(),
       'seller.begin_handling': () => this.startHandling(),
       'seller.invoice': () => this.invoice(),

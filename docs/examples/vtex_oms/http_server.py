@@ -57,14 +57,18 @@ def make_server(port: int = 0, oms_class: type[OMS] = OMS) -> ThreadingHTTPServe
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
+            raw = self.rfile.read(length)
+            try:
+                body = json.loads(raw or b"{}")
+            except ValueError:
+                body = {}
             with lock:
                 if self.path == "/orders":
                     oid = f"order-{next(ids)}"
                     orders[oid] = oms_class()
                     self.reply(201, {"orderId": oid})
                     return
-                action = self._route()
+                action = self._route(body if isinstance(body, dict) else {})
                 if action is None:
                     self.reply(404, {"error": "not found"})
                     return
@@ -75,10 +79,12 @@ def make_server(port: int = 0, oms_class: type[OMS] = OMS) -> ThreadingHTTPServe
                     return
                 self.reply(200, {})
 
-        def _route(self):
+        def _route(self, body: dict):
             for pattern, name in POSTS:
                 m = pattern.match(self.path)
                 if m and m["id"] in orders:
+                    if name == "cancel_order" and body.get("requestedByUser") is True:
+                        name = "user_cancel_request"  # My Account (requestedByUser, OCI)
                     return getattr(orders[m["id"]], name)
             m = re.match(rf"^/_test/orders/{ORDER}/timers/(\w+)$", self.path)
             if m and m["id"] in orders and m.group(2) in TIMERS:

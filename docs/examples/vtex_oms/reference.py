@@ -83,12 +83,22 @@ class OMS:
         m = self.marketplace
         if m.status == "payment-pending":
             m.status = "cancel"
+            self.to_seller("marketplace-cancellation")
+        elif m.status == "window-to-change-seller":
+            m.status = "cancel"  # CHSELL: cancel the purchase instead of changing seller
         elif m.status == "payment-approved":
             m.status = "request-cancel"
             self.to_seller("cancel-request")
         else:
             raise Refused(f"marketplace order is {m.status}")
         self.settle()
+
+    def user_cancel_request(self) -> None:
+        """My Account's request (user-cancel-request): the shopper has no say in the window
+        to change seller, which is the marketplace's decision (CHSELL)."""
+        if self.marketplace.status == "window-to-change-seller":
+            raise Refused("the marketplace decides in the window to change seller")
+        self.cancel_order()
 
     # -- seller account ---------------------------------------------------------------------
     def start_handling(self) -> None:
@@ -138,6 +148,8 @@ class OMS:
     def grace_period_elapsed(self) -> None:
         if self.seller.status != "window-to-cancel":
             raise Refused("no cancellation window open")
+        if "cancel-request" in self.seller.inbox:
+            raise Refused("a cancel request made inside the window is still on its way")
         self.seller.status = "ready-for-handling"
         self.settle()
 
@@ -179,9 +191,14 @@ class OMS:
             s.status = "on-order-completed-ffm"
         elif message == "authorize-fulfillment" and s.status == "waiting-for-manual-authorization":
             s.status = "authorize-fulfillment"
+        elif message == "marketplace-cancellation" and \
+                s.status == "waiting-for-manual-authorization":
+            s.status = "cancel"
         elif message == "cancel-request":
             if s.status in ("window-to-cancel", "waiting-for-manual-authorization"):
-                s.status = "cancel"  # DCL step 3: within the window, canceled automatically
+                # DCL steps 2-3: the request is taken, then canceled automatically
+                s.status = "cancel"
+                self.to_marketplace("cancellation-request-received")
                 self.to_marketplace("seller-cancellation")
             elif s.status in ("ready-for-handling", "handling"):
                 self.before_request = s.status
@@ -201,10 +218,9 @@ class OMS:
         elif message == "cancellation-denied" and m.status == "waiting-for-seller-decision":
             m.status = "payment-approved"
         elif message == "seller-cancellation":
-            if m.status == "payment-approved":
-                m.status = "window-to-change-seller"
-            elif m.status in ("request-cancel", "waiting-for-seller-decision",
-                              "waiting-for-authorization", "payment-pending"):
+            if m.status in ("payment-approved", "payment-pending", "waiting-for-authorization"):
+                m.status = "window-to-change-seller"  # CHSELL
+            elif m.status in ("request-cancel", "waiting-for-seller-decision"):
                 m.status = "cancel"
         elif message == "invoice" and m.status in self.invoice_accepted_in():
             m.status = "invoice"
@@ -231,7 +247,7 @@ class ReferenceOMS:
             action = lambda: o.deliver(command.party, command.name)  # noqa: E731
         else:
             action = {
-                ("marketplace", "shopper_cancels"): o.cancel_order,
+                ("marketplace", "shopper_cancels"): o.user_cancel_request,
                 ("marketplace", "care_cancels"): o.cancel_order,
                 ("seller", "begin_handling"): o.start_handling,
                 ("seller", "invoice"): o.invoice,
