@@ -48,16 +48,12 @@ def command_line(name: str, parser: argparse.ArgumentParser) -> str:
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
-    """Every subcommand's parser, ``diagrams`` (its own parser) included."""
-    from ordercheck.diagrams.cli import build_parser as diagrams_parser
-
+    """Every subcommand's parser, in the order ``--help`` lists them."""
     from .cli import build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    parsers = {name: p for name, p in sub.choices.items() if name != "diagrams"}
-    parsers["diagrams"] = diagrams_parser()  # the stub in the main parser only routes
-    return parsers
+    return dict(sub.choices)
 
 
 def synopsis() -> str:

@@ -15,7 +15,7 @@ from ordercheck.checks.cli import main
 from ordercheck.checks.explore import explore
 from ordercheck.checks.system import JointSystem
 from ordercheck.diagrams import dot, flow, joint, mermaid, render
-from ordercheck.diagrams.cli import write_all
+from ordercheck.diagrams.job import write_all
 from ordercheck.model.vtex import build, documented, observed
 from ordercheck.model.vtex.options import DOCUMENTED
 

@@ -1,4 +1,6 @@
-"""``ordercheck diagrams``: write every diagram kind for both VTEX variants, or draw a trace.
+"""The diagram jobs: every diagram kind for the built-in model (:func:`write_all`), or one
+trace (:func:`draw_trace`).  The ``ordercheck diagrams`` command (``checks/cli/diagrams.py``)
+calls these.
 
 The main job (``ordercheck report``, ``make run``) calls :func:`write_all`; the committed
 ``docs/diagrams/`` are its output, and a test fails when they are stale.
@@ -6,13 +8,10 @@ The main job (``ordercheck report``, ``make run``) calls :func:`write_all`; the 
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ordercheck.checks import outpaths
 from ordercheck.checks.analysis import analyse
 from ordercheck.checks.errors import UsageError
 from ordercheck.checks.explore import explore
@@ -125,58 +124,19 @@ def _sequence(w: Writer, name: str, records: list[dict[str, Any]], title: str) -
     w.graph(name, dot.to_dot(g), sequence.to_mermaid(records, title))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from ordercheck.checks.cli import positive_float
-
-    parser = argparse.ArgumentParser(prog="ordercheck diagrams",
-                                     description="Draw the model's diagrams, or one trace.")
-    parser.add_argument("--out", default="docs/diagrams", metavar="DIR",
-                        help="directory for the diagrams (created if missing)")
-    parser.add_argument("--trace", metavar="FILE",
-                        help="draw this JSON-lines trace as a sequence diagram")
-    parser.add_argument("--no-render", action="store_true", help="DOT and Mermaid text only")
-    parser.add_argument("--timeout", type=positive_float, default=30.0, metavar="SEC",
-                        help="seconds for graphviz")
-    return parser
-
-
-def diagrams_main(argv: Sequence[str]) -> int:
-    """``ordercheck diagrams``; bad input raises :class:`UsageError` (or MalformedTrace), which
-    ``ordercheck``'s one error handler turns into exit 2 — call it through
-    ``ordercheck.checks.cli.main(["diagrams", ...])``."""
+def draw_trace(trace: Path, out: Path, *, render_pictures: bool = True,
+               timeout: float = 30.0) -> list[Path]:
+    """One JSON-lines trace as a sequence diagram under ``out``; bad input raises
+    :class:`UsageError` naming the file and line."""
     try:
-        args = build_parser().parse_args(list(argv))
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    out = outpaths.out_dir("--out", args.out)
-    if args.trace:
-        try:
-            header, records = load(Path(args.trace))
-        except UnicodeDecodeError as exc:
-            raise UsageError(f"--trace {args.trace}: not a UTF-8 text file (byte {exc.start} "
-                             "cannot be decoded); a trace is JSON lines") from None
-        except MalformedTrace as exc:
-            raise UsageError(f"--trace: {exc}") from None
-        if not records or records[0].get("kind") != "start" or "status" not in records[0]:
-            raise UsageError(f"{args.trace}:1: a drawable trace starts with a 'start' line "
-                             "carrying every party's status")
-        with outpaths.writing("--out", args.out):
-            w = Writer(out, not args.no_render, args.timeout)
-            name = Path(args.trace).stem
-            steps = [_clean(r) for r in records if r["kind"] != "observe"]  # observe: no step
-            _sequence(w, name, steps, str(header.get("title", "")))
-        warn(w)
-        for p in w.written:
-            print(p)
-        return 0
-    with outpaths.writing("--out", args.out):
-        written = write_all(out, render=not args.no_render, timeout=args.timeout)
-    for p in written:
-        print(p)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    from ordercheck.checks.cli import main
-
-    sys.exit(main(["diagrams", *sys.argv[1:]]))
+        header, records = load(trace)
+    except MalformedTrace as exc:
+        raise UsageError(f"--trace: {exc}") from None
+    if not records or records[0].get("kind") != "start" or "status" not in records[0]:
+        raise UsageError(f"{trace}:1: a drawable trace starts with a 'start' line "
+                         "carrying every party's status")
+    w = Writer(out, render_pictures, timeout)
+    steps = [_clean(r) for r in records if r["kind"] != "observe"]  # observe: no step
+    _sequence(w, trace.stem, steps, str(header.get("title", "")))
+    warn(w)
+    return w.written

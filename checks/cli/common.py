@@ -1,0 +1,227 @@
+"""What every subcommand shares: exit codes, option types, loading a model, one check
+pipeline (explore, analyse, render, through the cache) and writing its outputs."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from .. import cache, junit, loading, markdown, usercode
+from .. import report as rep
+from ..analysis import BUILTIN_PROPERTIES, analyse
+from ..errors import UsageError
+from ..explore import explore
+from ..fingerprint import Uncacheable, fingerprint, spec_modules
+from ..protocol import Workflow
+from ..system import JointSystem
+from ..trace import dumps
+
+
+class ExitCode(IntEnum):
+    OK = 0  # every property holds / the implementation conforms
+    VIOLATED = 1  # a counterexample / a nonconformance
+    BAD_INPUT = 2  # usage error or bad input, user code that raised or exited included
+    UNKNOWN = 3  # a bound was hit, nothing tested, or interrupted: no verdict
+    INTERNAL = 4  # ordercheck's own defect
+
+
+EXIT_OK, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERNAL = (
+    ExitCode.OK, ExitCode.VIOLATED, ExitCode.BAD_INPUT, ExitCode.UNKNOWN, ExitCode.INTERNAL)
+DEFAULT_MODEL_MODULE = "ordercheck.model.vtex"
+VARIANTS = ("documented", "observed")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (a zero or negative bound or budget means nothing)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def resolve_model(spec: str) -> Workflow:
+    """Load a model (the spec forms are in :mod:`.loading`).  ``attr`` is a
+    :class:`Workflow` or a callable returning one."""
+    obj, attr = loading.load_attribute(spec, f"--model {spec!r}")
+    return _workflow_of(obj, spec, attr)
+
+
+def _workflow_of(obj: Any, spec: str, attr: str) -> Workflow:
+    if callable(obj) and not isinstance(obj, Workflow):
+        usercode.register(obj, f"--model {spec!r}: {attr}()")
+        obj = usercode.calling(f"--model {spec!r}: {attr}()", obj)
+    if not isinstance(obj, Workflow):
+        raise UsageError(f"--model {spec!r}: expected a Workflow, got {type(obj).__name__}")
+    usercode.check_workflow(obj)
+    return obj
+
+
+def model_spec(args: argparse.Namespace) -> str:
+    if args.model is not None:
+        if not args.model.strip():
+            raise UsageError("--model '': empty; expected module:attribute or file.py:attribute")
+        return str(args.model)
+    return f"{DEFAULT_MODEL_MODULE}:{args.variant}"
+
+
+def _progress(states: int, queue: int, rate: float) -> None:
+    sys.stderr.write(f"\r  {states:,} states, queue {queue:,}, {rate:,.0f} states/s ")
+    sys.stderr.flush()
+
+
+def run_check(spec: str, *, delivery: str = "fifo", capacity: int = 4,
+              max_states: int | None = None, max_depth: int | None = None,
+              fail_on: str = "error", progress: bool = False) -> rep.CheckResult:
+    """Explore and analyse one model; raises InvalidModel/UsageError on bad input."""
+    workflow = resolve_model(spec)
+    system = JointSystem(workflow, delivery=delivery, capacity=capacity)
+    graph = explore(system, max_states=max_states, max_depth=max_depth,
+                    progress=_progress if progress else None)
+    if progress:
+        sys.stderr.write("\n")
+    analysis = analyse(graph, workflow.properties)
+    return rep.CheckResult(model=workflow.name, delivery=delivery, graph=graph,
+                           analysis=analysis, fail_on=fail_on)
+
+
+def rendered(result: rep.CheckResult, spec: str) -> dict[str, Any]:
+    """Everything a check writes, as text: what the cache stores and --out writes."""
+    traces = {}
+    for k, f in enumerate(result.analysis.findings, start=1):
+        if f.path:
+            traces[f"{k:02d}-{f.kind}-{f.property}.jsonl"] = dumps(result.trace(f), header={
+                "model": result.model, "model_spec": spec, "delivery": result.delivery,
+                "title": f.title, "property": f.property, "kind": f.kind})
+    return {"text": rep.render_text(result), "json": rep.dumps_json(result),
+            "verdict": result.verdict, "traces": traces,
+            "junit": junit.render(result), "markdown": markdown.render(result, traces)}
+
+
+def write_outputs(out: Path, outputs: dict[str, Any]) -> None:
+    """report.txt, report.json, report.junit.xml, report.md and one trace per finding."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.txt").write_text(outputs["text"], encoding="utf-8")
+    (out / "report.json").write_text(outputs["json"], encoding="utf-8")
+    (out / "report.junit.xml").write_text(outputs["junit"], encoding="utf-8")
+    (out / "report.md").write_text(outputs["markdown"], encoding="utf-8")
+    traces = out / "traces"
+    traces.mkdir(exist_ok=True)
+    for old in traces.glob("*.jsonl"):
+        old.unlink()
+    for name, text in sorted(outputs["traces"].items()):
+        (traces / name).write_text(text, encoding="utf-8")
+
+
+#: Options that only choose where and how the outputs are shown: every other option (those
+#: added later included) is part of the cache key.
+
+
+_OUTPUT_ONLY = frozenset({"func", "command", "format", "out", "junit_xml", "github_summary",
+                          "cache_dir", "no_cache", "quiet", "timing"})
+#: The fields of a cache entry and their types; an entry without them is a miss.
+
+
+_CACHED_OUTPUTS = {"text": str, "json": str, "verdict": str, "traces": dict, "junit": str,
+                   "markdown": str, "timing": str}
+
+
+def _whole(entry: dict[str, Any]) -> bool:
+    """A cache entry that can be shown as is: a known verdict, trace files with plain names
+    (a tampered name must not write outside ``--out``).  Anything else is a miss."""
+    return entry["verdict"] in rep.EXIT_CODES and all(
+        isinstance(text, str) and name.endswith(".jsonl") and "/" not in name
+        and "\\" not in name and not name.startswith(".")
+        for name, text in entry["traces"].items())
+
+
+#: Properties every check evaluates besides the model's own (the names findings carry):
+#: the built-ins, from the one registry.  A test checks findings carry no other name.
+
+
+ENGINE_PROPERTIES = tuple(BUILTIN_PROPERTIES)
+
+
+def select_properties(workflow: Workflow, names: list[str] | None
+                      ) -> tuple[Workflow, frozenset[str] | None]:
+    """``check --property NAME`` (repeatable): keep only those properties' findings.
+
+    Why here and not in the engine: exploring is the same for any selection; only which
+    findings count changes.  An unknown name is a usage error listing the known ones, so a
+    typo cannot silently select nothing (a vacuous pass)."""
+    if not names:
+        return workflow, None
+    known = [*ENGINE_PROPERTIES, *(p.name for p in workflow.properties)]
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise UsageError(f"--property {', '.join(map(repr, unknown))}: no such property in "
+                         f"{workflow.name}; known: {', '.join(known)}")
+    selected = frozenset(names)
+    kept = tuple(p for p in workflow.properties if p.name in selected)
+    return dataclasses.replace(workflow, properties=kept), selected
+
+
+def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Check ``spec`` with the options in ``args``, through the result cache."""
+    workflow, selected = select_properties(resolve_model(spec), args.property)
+    system = JointSystem(workflow, delivery=args.delivery, capacity=args.capacity)
+    store = None if args.no_cache else cache.Cache(Path(args.cache_dir),
+                                                   required=_CACHED_OUTPUTS)
+    key = ""
+    if store is not None:
+        options = {k: v for k, v in sorted(vars(args).items()) if k not in _OUTPUT_ONLY}
+        try:
+            key = fingerprint(system, roots=spec_modules(spec), spec=spec, **options)
+        except Uncacheable as exc:
+            store = None
+            sys.stderr.write(f"ordercheck: not cached: {exc}\n")
+    if store is not None:
+        hit = store.get(key)
+        if hit is not None and _whole(hit):
+            if not args.quiet:
+                sys.stderr.write(f"ordercheck: cache hit {key[:12]} (unchanged model and "
+                                 "options; --no-cache to explore again)\n")
+            return hit
+    progress = sys.stderr.isatty() and not args.quiet
+    graph = explore(system, max_states=args.max_states, max_depth=args.max_depth,
+                    progress=_progress if progress else None)
+    if progress:
+        sys.stderr.write("\n")
+    analysis = analyse(graph, workflow.properties)
+    if selected is not None:
+        analysis.findings[:] = [f for f in analysis.findings if f.property in selected]
+    result = rep.CheckResult(model=workflow.name, delivery=args.delivery, graph=graph,
+                             analysis=analysis, fail_on=args.fail_on)
+    outputs = rendered(result, spec)
+    rate = graph.n_states / max(graph.seconds, 1e-9)
+    outputs["timing"] = f"{graph.seconds:.3f}s, {rate:,.0f} states/s"
+    if store is not None:
+        store.put(key, outputs)
+    return outputs
+
+
+def model_args(p: argparse.ArgumentParser, variant_default: str | None) -> None:
+    p.add_argument("--variant", choices=VARIANTS, default=variant_default,
+                   help="built-in VTEX model variant (default: %(default)s)")
+    p.add_argument("--model", metavar="SPEC",
+                   help="your own model as module:attribute (a Workflow or a function "
+                        "returning one); overrides --variant")
+    p.add_argument("--capacity", type=positive_int, default=4, metavar="N",
+                   help="messages a channel may hold; more is a bound hit (default 4)")

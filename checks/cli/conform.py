@@ -1,0 +1,192 @@
+"""``ordercheck conform``: test an implementation against the model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .. import outpaths
+from ..errors import UsageError
+from ..explore import explore
+from ..system import DELIVERY_MODES, JointSystem
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    EXIT_VIOLATED,
+    model_args,
+    model_spec,
+    positive_float,
+    positive_int,
+    resolve_model,
+)
+
+
+def cmd_conform(args: argparse.Namespace) -> int:
+    """Test an implementation: the transition tour, then Hypothesis; JSON report in --out."""
+    from ..conformance.adapter import (
+        AdapterError,
+        adapter_factory,
+        create,
+        known_statuses,
+        unknown_status_of,
+    )
+    from ..conformance.session import ConformanceModel
+    from ..conformance.stateful import run_stateful
+    from ..conformance.tour import cases, commands_of, run_tour
+
+    if args.no_tour and args.no_hypothesis:
+        raise UsageError("--no-tour --no-hypothesis: nothing to run (a run that tests "
+                         "nothing is not a pass); drop one of them")
+    spec = model_spec(args)
+    if args.out is not None:
+        outpaths.out_dir("--out", args.out)
+    workflow = resolve_model(spec)
+    system = JointSystem(workflow, delivery=args.delivery, capacity=args.capacity)
+    graph = explore(system)
+    if not graph.complete:
+        raise UsageError(f"{spec}: the model's state space hit a bound; conformance needs "
+                         "all of it")
+    make = adapter_factory(args.adapter, timeout=args.timeout)
+    known = known_statuses(system)
+    try:
+        probe = create(make)
+        automatic = frozenset(getattr(probe, "automatic", frozenset()))
+        getattr(probe, "close", lambda: None)()
+    except AdapterError as exc:
+        sys.stderr.write(f"ordercheck: adapter error: {exc}\n")
+        return EXIT_BAD_INPUT
+    model = ConformanceModel(graph, automatic)
+    header = {"model": workflow.name, "model_spec": spec, "delivery": args.delivery,
+              "adapter": args.adapter}
+    out = (outpaths.out_dir("--out", Path(args.out) / "traces").parent
+           if args.out is not None else None)
+    report: dict[str, Any] = {"model": workflow.name, "adapter": args.adapter,
+                              "automatic": sorted(automatic), "seed": args.seed}
+    lines = [f"ordercheck conform: {args.adapter} against {workflow.name} "
+             f"(delivery {args.delivery}; automatic actors: {', '.join(sorted(automatic)) or '-'})"]
+    failed = errored = False
+    commands = 0
+    covered: set[int] = set()
+    seen: set[tuple[str, str]] = set()
+    unknown: dict[tuple[str, str], int] = {}  # unknown status -> divergences resting on it
+
+    def unknown_status(div: Any) -> bool:
+        found = unknown_status_of(div, known)
+        if found is not None:
+            unknown[found] = unknown.get(found, 0) + 1
+        return found is not None
+
+    def save(name: str, text: str) -> str:
+        if not out:
+            return ""
+        path = out / "traces" / name
+        outpaths.write_text("--out", path, text)
+        return str(path)
+
+    if not args.no_tour:
+        tour = run_tour(model, make, timeout=args.timeout, header=header)
+        covered |= tour.covered
+        seen |= tour.seen_status
+        commands += tour.steps
+        n_cases = len(cases(graph, model))
+        lines.append(f"  tour: {tour.passed}/{n_cases} cases passed, {tour.steps} commands")
+        report["tour"] = {"cases": n_cases, "passed": tour.passed, "commands": tour.steps,
+                          "failures": [], "errors": []}
+        failures = [(case, div) for case, div in tour.failures if not unknown_status(div)]
+        for k, (case, div) in enumerate(failures, start=1):
+            failed = True
+            path = save(f"tour-{k:02d}.jsonl", div.session.trace(header))
+            lines.append(f"  FAIL tour case for {model.step_names[case.target]}")
+            lines.append(f"       {div}")
+            if path:
+                lines.append(f"       trace: {path}")
+            report["tour"]["failures"].append({
+                "target": model.step_names[case.target], "reason": str(div),
+                "commands": [c.to_json() for c in commands_of(model, case)], "trace": path})
+        for _case, error, partial in tour.errors:
+            errored = True
+            path = save("tour-adapter-error.jsonl", partial)
+            lines.append(f"  ADAPTER ERROR {error}" + (f" (partial trace: {path})" if path else ""))
+            report["tour"]["errors"].append({"reason": str(error), "trace": path})
+    if not args.no_hypothesis and not errored:
+        outcome = run_stateful(model, make, budget=args.budget, steps=args.steps,
+                               seed=args.seed, timeout=args.timeout, header=header)
+        covered |= outcome.covered
+        seen |= outcome.seen_status
+        commands += outcome.steps
+        report["hypothesis"] = {"budget": args.budget, "commands": outcome.steps,
+                                "failure": None, "error": None, "trace": None}
+        if outcome.error is not None:
+            errored = True
+            path = save("hypothesis-adapter-error.jsonl", outcome.trace or "")
+            lines.append(f"  ADAPTER ERROR {outcome.error}")
+            report["hypothesis"].update(error=str(outcome.error), trace=path)
+        elif outcome.failure is not None and unknown_status(outcome.failure):
+            pass
+        elif outcome.failure is not None:
+            failed = True
+            path = save("hypothesis.jsonl", outcome.trace or "")
+            n = len(outcome.failure.session.history)
+            lines.append(f"  FAIL hypothesis (shrunk to {n} commands): {outcome.failure}")
+            if path:
+                lines.append(f"       trace: {path}")
+            report["hypothesis"].update(failure=str(outcome.failure), trace=path,
+                                        shrunk_commands=n)
+        else:
+            lines.append(f"  hypothesis: {args.budget} examples, {outcome.steps} commands, "
+                         "no divergence")
+    for (party, status), n in sorted(unknown.items()):
+        errored = True
+        lines.append(f"  ERROR the implementation reports status {status!r} for {party}, which "
+                     f"the model does not know ({n} divergence(s) rest on it; known: "
+                     f"{', '.join(sorted(known[party]))})")
+        report.setdefault("unknown_statuses", []).append(f"{party}:{status}")
+    fireable = {system.labels[lab].transition for lab in graph.succ_label} - {-1}
+    statuses = {(p, s) for i in range(graph.n_states)
+                for p, s in system.state_view(graph.states[i]).status.items()}
+    lines.append(f"  coverage: {len(covered & fireable)}/{len(fireable)} model transitions, "
+                 f"{len(seen & statuses)}/{len(statuses)} (party, status) pairs observed")
+    report["coverage"] = {
+        "transitions": sorted(system.transitions[t].label for t in covered & fireable),
+        "transitions_missed": sorted(system.transitions[t].label for t in fireable - covered),
+        "statuses_missed": sorted(f"{p}:{s}" for p, s in statuses - seen)}
+    # a run that sent no command or exercised no model transition proved nothing:
+    # inconclusive, not a pass
+    vacuous = ("no command was sent" if not commands else
+               "no model transition was exercised" if not covered & fireable else "")
+    if errored or failed:
+        vacuous = ""
+    verdict = ("ERROR" if errored else "NONCONFORMING" if failed else
+               "INCONCLUSIVE" if vacuous else "CONFORMS")
+    report["verdict"] = verdict
+    lines.append(f"  verdict: {verdict}" + (f" ({vacuous})" if vacuous else ""))
+    sys.stdout.write("\n".join(lines) + "\n")
+    if out:
+        outpaths.write_text("--out", out / "conformance.json",
+                            json.dumps(report, indent=2, sort_keys=True) + "\n")
+    if vacuous:
+        return EXIT_UNKNOWN
+    return EXIT_BAD_INPUT if errored else (EXIT_VIOLATED if failed else EXIT_OK)
+
+
+def register(sub: Any) -> None:
+    conform = sub.add_parser("conform", help="test an implementation against the model")
+    model_args(conform, "documented")
+    conform.add_argument("--adapter", required=True, metavar="ADAPTER",
+                         help="python:module:Class | 'process:CMD' | http://127.0.0.1:PORT")
+    conform.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
+    conform.add_argument("--budget", type=positive_int, default=200, metavar="N",
+                         help="Hypothesis examples")
+    conform.add_argument("--steps", type=positive_int, default=40, metavar="N",
+                         help="commands per example")
+    conform.add_argument("--seed", type=int, default=0, metavar="N")
+    conform.add_argument("--timeout", type=positive_float, default=5.0, metavar="SEC",
+                         help="seconds per adapter call")
+    conform.add_argument("--out", metavar="DIR", help="write conformance.json and traces/ here")
+    conform.add_argument("--no-tour", action="store_true")
+    conform.add_argument("--no-hypothesis", action="store_true")
+    conform.set_defaults(func=cmd_conform)
