@@ -63,5 +63,24 @@ def synopsis() -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_readme(path: str = "README.md") -> bool:
+    """Replace the README's synopsis block with the parsers' (True when it changed)."""
+    import re
+    from pathlib import Path
+
+    readme = Path(path)
+    text = readme.read_text(encoding="utf-8")
+    new = re.sub(r"(<!-- synopsis:.*?-->\n```\n)(.*?)(```\n<!-- /synopsis -->)",
+                 lambda m: m.group(1) + synopsis() + m.group(3), text, count=1, flags=re.S)
+    if new != text:
+        readme.write_text(new, encoding="utf-8")
+    return new != text
+
+
 if __name__ == "__main__":  # pragma: no cover
-    print(synopsis(), end="")
+    import sys
+
+    if sys.argv[1:] == ["--write"]:
+        print("README.md updated" if write_readme() else "README.md already current")
+    else:
+        print(synopsis(), end="")

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ordercheck.checks.catalog import FlowRoles
 from ordercheck.checks.chart import CompiledChart, TransitionInfo
 from ordercheck.checks.protocol import Workflow
 from ordercheck.checks.system import JointSystem
 
 from .ir import Cluster, Graph
 
-LANES = (("shopper", "Shopper"), ("marketplace", "Marketplace and customer care service"),
-         ("seller", "Seller"))
 STUCK = "#d62728"
 
 
@@ -49,7 +48,7 @@ class Found:
     stuck: list[TransitionInfo] | None = None
 
 
-def _ends_in_cancel(chart: CompiledChart, value: str | None) -> bool:
+def _ends_in_cancel(chart: CompiledChart, value: str | None, automatic: str) -> bool:
     """A status that is final or reaches a final status by platform steps alone."""
     seen = set()
     while value is not None and value not in seen:
@@ -59,7 +58,7 @@ def _ends_in_cancel(chart: CompiledChart, value: str | None) -> bool:
             return False
         if info.final:
             return True
-        nxt = [t for t in chart.transitions if t.source == value and t.meta.actor == "platform"
+        nxt = [t for t in chart.transitions if t.source == value and t.meta.actor == automatic
                and not t.meta.sends]
         value = nxt[0].target if len(nxt) == 1 else None
     return False
@@ -76,41 +75,42 @@ def _no_way_out(chart: CompiledChart, value: str | None) -> bool:
     return not info.final and not outgoing
 
 
-def find(workflow: Workflow) -> Found:
+def find(workflow: Workflow, roles: FlowRoles) -> Found:
     system = JointSystem(workflow)
     charts = {c.party: c for c in system.charts}
     msg_by_name = {m.name: m for m in workflow.messages}
-    market, seller = charts.get("marketplace"), charts.get("seller")
+    market, seller = charts.get(roles.first), charts.get(roles.second)
     f = Found()
     if market is None or seller is None:
         return f
     # the request that goes to the seller (not a cancel the marketplace completes alone)
     f.request = next((t for t in market.transitions
-                      if t.meta.actor == "shopper" and t.meta.sends
-                      and not _ends_in_cancel(market, t.target)), None)
+                      if t.meta.actor == roles.requester and t.meta.sends
+                      and not _ends_in_cancel(market, t.target, roles.automatic)), None)
     if f.request is None:
         return f
     f.message = f.request.meta.sends[0]
     event = msg_by_name[f.message].event
     reactions = [t for t in seller.transitions if t.event == event]
-    f.ask = next((t for t in reactions if t.target and not _ends_in_cancel(seller, t.target)
+    auto = roles.automatic
+    f.ask = next((t for t in reactions if t.target and not _ends_in_cancel(seller, t.target, auto)
                   and t.target != t.source), None)
     # the window: a status where the request cancels at once and whose timer leads on to
     # where the request is asked instead (window-to-cancel --grace period--> fulfilling)
-    timer_events = {t.event for t in workflow.timers if t.party == "seller"}
+    timer_events = {t.event for t in workflow.timers if t.party == roles.second}
     ask_from = f.ask.source if f.ask else None
-    f.window = next((t for t in reactions if _ends_in_cancel(seller, t.target) and any(
+    f.window = next((t for t in reactions if _ends_in_cancel(seller, t.target, auto) and any(
         w.source == t.source and w.event in timer_events and w.target == ask_from
         for w in seller.transitions)), None)
     if f.ask is None:
         return f
     request_status = f.ask.target
     decisions = [t for t in seller.transitions
-                 if t.source == request_status and t.meta.actor == "seller"]
-    f.accept = next((t for t in decisions if _ends_in_cancel(seller, t.target)), None)
+                 if t.source == request_status and t.meta.actor == roles.second]
+    f.accept = next((t for t in decisions if _ends_in_cancel(seller, t.target, auto)), None)
     f.decline = next((t for t in decisions if t.meta.sends and t.target != request_status
-                      and not _ends_in_cancel(seller, t.target)
-                      and any(msg_by_name[m].receiver == "marketplace"
+                      and not _ends_in_cancel(seller, t.target, auto)
+                      and any(msg_by_name[m].receiver == roles.first
                               for m in t.meta.sends)), None)
     f.stuck = [t for t in decisions if _no_way_out(seller, t.target)]
     # DCL step 2: the marketplace status while the seller decides (waiting for seller
@@ -125,11 +125,11 @@ def find(workflow: Workflow) -> Found:
     return f
 
 
-def flow(workflow: Workflow, title: str = "") -> Graph:
-    f = find(workflow)
+def flow(workflow: Workflow, roles: FlowRoles, title: str = "") -> Graph:
+    f = find(workflow, roles)
     g = Graph(name="decline-flow", rankdir="LR",
               title=title or f"Declining order cancellation — derived from {workflow.name}")
-    for lane, label in LANES:
+    for lane, label in roles.lanes:
         g.clusters.append(Cluster(id=lane, label=label, style="filled", fill="#f7f7f7"))
 
     def cite(t: TransitionInfo | None) -> str:
@@ -138,18 +138,18 @@ def flow(workflow: Workflow, title: str = "") -> Graph:
     if f.request is None:
         g.notes.append("the model has no shopper cancellation request")
         return g
-    g.node(id="s1", label="1\nRequest cancel", shape="rounded", cluster="shopper",
+    g.node(id="s1", label="1\nRequest cancel", shape="rounded", cluster=roles.requester,
            tooltip=cite(f.request))
     waiting = f.waits.target if f.waits else f.request.target
-    g.node(id="s2", label=f"2\nSends cancel request\n({waiting})", cluster="marketplace",
+    g.node(id="s2", label=f"2\nSends cancel request\n({waiting})", cluster=roles.first,
            tooltip=cite(f.waits or f.request))
     g.edge(source="s1", target="s2", label="Receives cancel request")
     canceled = "canceled"
     g.node(id=canceled, label="Order is canceled", shape="rounded", fill="#d9d9d9",
-           cluster="seller")
+           cluster=roles.second)
     previous = "s2"
     if f.window is not None:
-        g.node(id="s3", label="3\nCancellation window?", shape="diamond", cluster="seller",
+        g.node(id="s3", label="3\nCancellation window?", shape="diamond", cluster=roles.second,
                tooltip=cite(f.window))
         g.edge(source="s2", target="s3", label=f"Receives cancel request\n({f.message})")
         g.edge(source="s3", target=canceled, label=f"Yes\n({f.window.source})", color="#2ca02c")
@@ -158,7 +158,7 @@ def flow(workflow: Workflow, title: str = "") -> Graph:
         g.notes.append("the seller cannot take a cancel request outside the window")
         return g
     g.node(id="s4", label=f"4\nSeller accepts cancel request?\n({f.ask.target})",
-           shape="diamond", cluster="seller", tooltip=cite(f.ask))
+           shape="diamond", cluster=roles.second, tooltip=cite(f.ask))
     g.edge(source=previous, target="s4",
            label="No" if previous == "s3" else f"Receives cancel request\n({f.message})",
            color="#d62728" if previous == "s3" else "")
@@ -167,17 +167,17 @@ def flow(workflow: Workflow, title: str = "") -> Graph:
                tooltip=cite(f.accept))
     if f.decline is not None:
         g.node(id="s5", label=f"5\nReceives deny cancel request\n({f.deny_message})",
-               cluster="marketplace", tooltip=cite(f.decline))
+               cluster=roles.first, tooltip=cite(f.decline))
         g.edge(source="s4", target="s5", label="No", color="#d62728", tooltip=cite(f.decline))
         if f.moves_on is not None:
             g.node(id="s6", label=f"6\nOrder moves on in order flow\nto be fulfilled\n"
                                   f"({f.moves_on.target})",
-                   fill="#f4b6c2", cluster="marketplace", tooltip=cite(f.moves_on))
+                   fill="#f4b6c2", cluster=roles.first, tooltip=cite(f.moves_on))
             g.edge(source="s5", target="s6")
     for k, t in enumerate(f.stuck or []):
         node = f"stuck{k}"
         g.node(id=node, label=f"{t.target}\n(stuck: no way out)\n{t.meta.cite}",
-               shape="rounded", style="bold", color=STUCK, fill="#fde0dd", cluster="seller",
+               shape="rounded", style="bold", color=STUCK, fill="#fde0dd", cluster=roles.second,
                tooltip=cite(t))
         guard = " and ".join(("" if want else "not ") + n for n, want in t.guard)
         g.edge(source="s4", target=node,

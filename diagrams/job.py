@@ -12,22 +12,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ordercheck.checks import loading
 from ordercheck.checks.analysis import analyse
+from ordercheck.checks.catalog import ModelEntry
 from ordercheck.checks.errors import UsageError
 from ordercheck.checks.explore import explore
+from ordercheck.checks.protocol import Workflow
 from ordercheck.checks.report import CheckResult
 from ordercheck.checks.system import JointSystem
 from ordercheck.checks.trace import MalformedTrace, load
 
 from . import dot, flow, joint, mermaid, render, sequence, statechart
-
-SCENARIO = Path(__file__).resolve().parent.parent / "model" / "vtex" / "scenarios"
-
-
-def _vtex() -> tuple[Any, Any]:
-    from ordercheck.model.vtex import documented, observed  # the CLI wires the model in
-
-    return documented(), observed()
 
 
 class Writer:
@@ -68,41 +63,54 @@ class Writer:
                 self.problems.append(f"{name}.{fmt}: {exc}")
 
 
-def write_all(out: Path, render: bool = True, timeout: float = 30.0) -> list[Path]:
-    """Statecharts, decline flows, joint graphs and sequence diagrams under ``out``."""
+def write_all(out: Path, entry: ModelEntry, render: bool = True,
+              timeout: float = 30.0) -> list[Path]:
+    """The model's statecharts, decline flows, joint graphs and sequence diagrams under ``out``;
+    what to draw comes from the model's catalog entry (``checks/catalog.py``)."""
     w = Writer(out, render, timeout)
-    doc, obs = _vtex()
-    doc_sys, obs_sys = JointSystem(doc), JointSystem(obs)
-    timers = {t.event: t.name for t in obs.timers}
-    for party in ("marketplace", "seller"):
-        base = next(c for c in doc_sys.charts if c.party == party)
-        extra = next(c for c in obs_sys.charts if c.party == party)
-        deliveries = {m.event: m.name for m in obs.messages if m.receiver == party}
-        g = statechart.statechart(base, extra, timers=timers, deliveries=deliveries,
-                                  title=f"{party} order — documented, with observed "
-                                        "additions in red")
-        w.graph(f"statechart-{party}", dot.to_dot(g),
-                statechart.to_mermaid(base, extra, timers=timers, deliveries=deliveries))
-    for wf, variant in ((doc, "documented"), (obs, "observed")):
-        g = flow.flow(wf)
-        w.graph(f"decline-flow-{variant}", dot.to_dot(g), mermaid.to_mermaid(g), png=True)
-        system = JointSystem(wf)
-        graph = explore(system)
+    workflows = {v: _workflow(entry, v) for v in dict.fromkeys(
+        (*entry.report_variants, *(entry.compare or ())))}
+    if entry.compare is not None:
+        base_wf, extra_wf = (workflows[v] for v in entry.compare)
+        base_sys, extra_sys = JointSystem(base_wf), JointSystem(extra_wf)
+        timers = {t.event: t.name for t in extra_wf.timers}
+        for party in entry.parties:
+            base = next(c for c in base_sys.charts if c.party == party)
+            extra = next(c for c in extra_sys.charts if c.party == party)
+            deliveries = {m.event: m.name for m in extra_wf.messages if m.receiver == party}
+            g = statechart.statechart(base, extra, timers=timers, deliveries=deliveries,
+                                      title=f"{party} order — {entry.compare[0]}, with "
+                                            f"{entry.compare[1]} additions in red",
+                                      colors=entry.actor_colors)
+            w.graph(f"statechart-{party}", dot.to_dot(g),
+                    statechart.to_mermaid(base, extra, timers=timers, deliveries=deliveries))
+    for variant in entry.report_variants:
+        wf = workflows[variant]
+        if entry.flow is not None:
+            g = flow.flow(wf, entry.flow)
+            w.graph(f"decline-flow-{variant}", dot.to_dot(g), mermaid.to_mermaid(g), png=True)
+        graph = explore(JointSystem(wf))
         analysis = analyse(graph, wf.properties)
         jg = joint.joint_graph(graph, analysis)
         w.graph(f"joint-{variant}", dot.to_dot(jg), mermaid.to_mermaid(jg))
-        if variant == "observed":
+        if variant in entry.sequence_variants:
             result = CheckResult(model=wf.name, delivery="fifo", graph=graph, analysis=analysis)
             for k, f in enumerate(analysis.findings, start=1):
                 if f.kind != "deadlock":
                     continue
                 records = [s.to_json() for s in result.trace(f)]
-                _sequence(w, f"sequence-observed-{k:02d}-deadlock", records, f.title)
-    _, records = load(SCENARIO / "ki-1004978.jsonl")
-    _sequence(w, "sequence-ki-1004978", [_clean(r) for r in records],
-              "KI-1004978 simulation: marketplace stuck at request-cancel")
+                _sequence(w, f"sequence-{variant}-{k:02d}-deadlock", records, f.title)
+    for scenario in entry.scenarios:
+        _, records = load(scenario.path)
+        _sequence(w, scenario.name,
+                  [_clean(r) for r in records if r["kind"] != "observe"], scenario.title)
     warn(w)
     return w.written
+
+
+def _workflow(entry: ModelEntry, variant: str) -> Workflow:
+    obj, _ = loading.load_attribute(entry.spec(variant), f"model {entry.name!r}")
+    return obj() if callable(obj) and not isinstance(obj, Workflow) else obj
 
 
 def warn(w: Writer) -> None:

@@ -11,12 +11,14 @@ their citation.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ordercheck.checks.chart import CompiledChart, TransitionInfo
 
 from .ir import Cluster, Graph
 
-ACTOR_COLORS = {"shopper": "#1f77b4", "customer-care": "#17becf", "seller": "#2ca02c",
-                "platform": "#555555", "timer": "#9467bd", "network": "#8c564b"}
+#: The engine's own actors; a model's actors get their colours from its catalog entry.
+ACTOR_COLORS = {"timer": "#9467bd", "network": "#8c564b"}
 EXTRA = "#d62728"
 
 
@@ -26,8 +28,10 @@ def _key(t: TransitionInfo) -> tuple[str, str, str | None]:
 
 def statechart(base: CompiledChart, extra: CompiledChart | None = None, *,
                timers: dict[str, str] | None = None, deliveries: dict[str, str] | None = None,
-               title: str = "") -> Graph:
-    """IR of ``base``; with ``extra`` also what only ``extra`` has (highlighted)."""
+               title: str = "", colors: Mapping[str, str] | None = None) -> Graph:
+    """IR of ``base``; with ``extra`` also what only ``extra`` has (highlighted).  ``colors``:
+    actor -> colour of its transitions (the model's catalog entry says)."""
+    palette = {**ACTOR_COLORS, **(colors or {})}
     timers = timers or {}
     deliveries = deliveries or {}
     chart = extra or base
@@ -88,7 +92,7 @@ def statechart(base: CompiledChart, extra: CompiledChart | None = None, *,
                lhead=t.target if compound_tgt and t.target != t.source else "",
                style="bold" if new else ("dotted" if not t.meta.documented
                                          else "" if t.meta.happy else "dashed"),
-               color=EXTRA if new else ACTOR_COLORS.get(actor, "#333333"),
+               color=EXTRA if new else palette.get(actor, "#333333"),
                tooltip=f"{actor}; {t.meta.cite}"
                + (f"; inferred: {t.meta.inferred}" if t.meta.inferred else ""))
     return g

@@ -17,6 +17,7 @@ from ordercheck.checks.system import JointSystem
 from ordercheck.diagrams import dot, flow, joint, mermaid, render
 from ordercheck.diagrams.job import write_all
 from ordercheck.model.vtex import build, documented, observed
+from ordercheck.model.vtex.catalog import ENTRY as VTEX
 from ordercheck.model.vtex.options import DOCUMENTED
 
 from .toys import n_sellers
@@ -29,7 +30,7 @@ needs_dot = pytest.mark.skipif(not render.available(), reason="graphviz dot not 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
     out = tmp_path_factory.mktemp("diagrams")
-    write_all(out, render=False)
+    write_all(out, VTEX, render=False)
     return out
 
 
@@ -43,13 +44,13 @@ def test_committed_diagrams_are_current(fresh):
 
 
 def test_output_is_byte_identical_across_runs(fresh, tmp_path):
-    write_all(tmp_path, render=False)
+    write_all(tmp_path, VTEX, render=False)
     for p in fresh.iterdir():
         assert (tmp_path / p.name).read_bytes() == p.read_bytes(), p.name
 
 
 def test_decline_flow_reads_like_the_docs():
-    g = flow.flow(documented())
+    g = flow.flow(documented(), VTEX.flow)
     labels = {n.id: n.label for n in g.nodes}
     assert [c.label for c in g.clusters] == ["Shopper", "Marketplace and customer care service",
                                              "Seller"]
@@ -66,7 +67,7 @@ def test_decline_flow_reads_like_the_docs():
 
 
 def test_observed_flow_highlights_the_stuck_lane_end():
-    g = flow.flow(observed())
+    g = flow.flow(observed(), VTEX.flow)
     (stuck,) = [n for n in g.nodes if n.id.startswith("stuck")]
     assert stuck.label.startswith("cancellation-request-denied-ffm\n(stuck: no way out)")
     assert stuck.color == flow.STUCK
@@ -96,11 +97,11 @@ def test_statechart_draws_may_transitions_dotted_with_a_legend():
 
 def test_a_changed_model_changes_the_flow():
     """A model without the in-window auto-cancel has no 'Cancellation window?' branch."""
-    before = dot.to_dot(flow.flow(documented()))
+    before = dot.to_dot(flow.flow(documented(), VTEX.flow))
     wf = documented()  # fresh classes: the mutation below edits this copy only
     seller = next(p for p in wf.parties if p.name == "seller").chart
     _without(seller, source="window-to-cancel", event="cancel_requested")
-    after = dot.to_dot(flow.flow(wf))
+    after = dot.to_dot(flow.flow(wf, VTEX.flow))
     assert "Cancellation window?" in before
     assert "Cancellation window?" not in after
     assert "Seller accepts cancel request?" in after
@@ -116,7 +117,7 @@ def _without(chart, *, source, event):
 
 
 def test_mutant_decline_without_notification_loses_steps_5_and_6():
-    g = flow.flow(build(replace(DOCUMENTED, decline_notifies_marketplace=False)))
+    g = flow.flow(build(replace(DOCUMENTED, decline_notifies_marketplace=False)), VTEX.flow)
     ids = {n.id for n in g.nodes}
     assert "s4" in ids and "s5" not in ids and "s6" not in ids
 
@@ -141,7 +142,7 @@ def test_mermaid_output_parses_line_by_line(fresh):
 
 @needs_dot
 def test_svg_render_holds_the_expected_labels(tmp_path):
-    svg = render.render(dot.to_dot(flow.flow(documented())), "svg")
+    svg = render.render(dot.to_dot(flow.flow(documented(), VTEX.flow)), "svg")
     root = ET.fromstring(svg)
     texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
     for label in ("Request cancel", "Cancellation window?", "Seller accepts cancel request?",
@@ -183,7 +184,7 @@ def test_joint_graph_colours_bad_states():
 
 
 def test_mermaid_flowchart_of_the_flow():
-    text = mermaid.to_mermaid(flow.flow(documented()))
+    text = mermaid.to_mermaid(flow.flow(documented(), VTEX.flow))
     assert text.splitlines()[1] == "flowchart LR"
     assert 'n_s3{"3<br/>Cancellation window?"}' in text
 

@@ -52,7 +52,8 @@ def test_a_header_naming_another_model_is_refused_not_imported(capsys, tmp_path,
     code, out, err = run(capsys, "replay", str(path))
     assert (code, out) == (2, "")
     assert err == (f"ordercheck: error: {path}:1: the header names the model {spec!r}; a trace "
-                   f"may name only a built-in model (documented, observed), so it is not "
+                   f"may name only a built-in model (documented, observed, "
+                   f"documented_receipt_clock, observed_receipt_clock), so it is not "
                    f"loaded: pass --model {spec} to replay on it\n")
 
 
@@ -102,7 +103,8 @@ def test_without_a_header_replay_uses_the_variant_check_defaults_to(capsys, tmp_
     assert out.splitlines()[0] == f"replay {path} on ordercheck.model.vtex:documented " \
                                   f"(delivery fifo)"
     assert (code, f"REJECTED at {path}:16" in out) == (1, True)  # the decline, as documented
-    assert VARIANTS == ("documented", "observed")
+    assert VARIANTS == ("documented", "observed", "documented_receipt_clock",
+                        "observed_receipt_clock")  # from the model's catalog entry
 
 
 # -- nothing replayed is not a pass ---------------------------------------------------------

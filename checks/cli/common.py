@@ -10,7 +10,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from .. import cache, junit, loading, markdown, usercode
+from .. import cache, catalog, junit, loading, markdown, usercode
 from .. import report as rep
 from ..analysis import BUILTIN_PROPERTIES, analyse
 from ..errors import UsageError
@@ -31,8 +31,11 @@ class ExitCode(IntEnum):
 
 EXIT_OK, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERNAL = (
     ExitCode.OK, ExitCode.VIOLATED, ExitCode.BAD_INPUT, ExitCode.UNKNOWN, ExitCode.INTERNAL)
-DEFAULT_MODEL_MODULE = "ordercheck.model.vtex"
-VARIANTS = ("documented", "observed")
+#: The installed model ``--variant`` names (found through the ``ordercheck.models`` entry
+#: points; the CLI knows no model by name) and its variants.
+DEFAULT_ENTRY = catalog.default_entry()
+VARIANTS: tuple[str, ...] = DEFAULT_ENTRY.variants if DEFAULT_ENTRY else ()
+DEFAULT_VARIANT: str | None = DEFAULT_ENTRY.default_variant if DEFAULT_ENTRY else None
 
 
 def positive_int(text: str) -> int:
@@ -79,7 +82,10 @@ def model_spec(args: argparse.Namespace) -> str:
         if not args.model.strip():
             raise UsageError("--model '': empty; expected module:attribute or file.py:attribute")
         return str(args.model)
-    return f"{DEFAULT_MODEL_MODULE}:{args.variant}"
+    if args.variant is None or DEFAULT_ENTRY is None:
+        raise UsageError("no model: pass --model module:attribute (no built-in model is "
+                         "installed for --variant)")
+    return DEFAULT_ENTRY.spec(args.variant)
 
 
 def _progress(states: int, queue: int, rate: float) -> None:
@@ -217,7 +223,8 @@ def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     return outputs
 
 
-def model_args(p: argparse.ArgumentParser, variant_default: str | None) -> None:
+def model_args(p: argparse.ArgumentParser, variant_default: str | None = DEFAULT_VARIANT
+               ) -> None:
     p.add_argument("--variant", choices=VARIANTS, default=variant_default,
                    help="built-in VTEX model variant (default: %(default)s)")
     p.add_argument("--model", metavar="SPEC",

@@ -175,7 +175,7 @@ def cmd_conform(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     conform = sub.add_parser("conform", help="test an implementation against the model")
-    model_args(conform, "documented")
+    model_args(conform)
     conform.add_argument("--adapter", required=True, metavar="ADAPTER",
                          help="python:module:Class | 'process:CMD' | http://127.0.0.1:PORT")
     conform.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")

@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .. import catalog
 from .. import report as rep
 from ..errors import UsageError
 from ..system import DELIVERY_MODES, JointSystem
 from ..trace import ReplayVerdict, open_trace, replay
 from .common import (
-    DEFAULT_MODEL_MODULE,
+    DEFAULT_VARIANT,
     EXIT_OK,
     EXIT_UNKNOWN,
     EXIT_VIOLATED,
@@ -31,9 +32,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     any other model is refused (exit 2), never imported, since importing runs its code.  The
     trace is streamed: the first rejected or malformed line ends the replay.
     """
-    check_default = "documented"  # `check`'s --variant default (tests keep the two equal)
-    builtin = {name: f"{DEFAULT_MODEL_MODULE}:{name}" for name in VARIANTS}
-    builtin.update({spec: spec for spec in list(builtin.values())})
+    check_default = DEFAULT_VARIANT  # `check`'s --variant default (tests keep the two equal)
+    builtin = catalog.builtin_specs()
     path = Path(args.trace)
     with open_trace(path) as trace_in:
         header = trace_in.header
@@ -48,7 +48,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
                 f"may name only a built-in model ({', '.join(VARIANTS)}), so it is not loaded: "
                 f"pass --model {named} to replay on it")
         else:
-            spec = builtin[named or check_default]
+            key = named or check_default
+            if key is None:
+                raise UsageError("no model: pass --model (no built-in model is installed)")
+            spec = builtin[str(key)]
         delivery = args.delivery or header.get("delivery", "fifo")
         if delivery not in DELIVERY_MODES:
             raise UsageError(f"{args.trace}: unknown delivery {delivery!r}")

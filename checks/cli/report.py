@@ -9,12 +9,12 @@ from typing import Any
 
 from .. import outpaths
 from .. import report as rep
+from ..errors import UsageError
 from ..system import DELIVERY_MODES
 from .common import (
-    DEFAULT_MODEL_MODULE,
+    DEFAULT_ENTRY,
     EXIT_OK,
     EXIT_UNKNOWN,
-    VARIANTS,
     rendered,
     run_check,
     write_outputs,
@@ -22,7 +22,8 @@ from .common import (
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """The main job: check both VTEX variants and write the reports (and diagrams)."""
+    """The main job: check the built-in model's report variants under every delivery mode and
+    write the reports (and its diagrams)."""
     out = outpaths.out_dir("--out", args.out)
     if not args.no_diagrams:
         outpaths.out_dir("--diagrams-out", args.diagrams_out)
@@ -30,8 +31,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     summary.append("| model | delivery | states | transitions | verdict | errors | warnings |")
     summary.append("|---|---|---|---|---|---|---|")
     worst = EXIT_OK
-    for variant in VARIANTS:
-        spec = f"{DEFAULT_MODEL_MODULE}:{variant}"
+    entry = DEFAULT_ENTRY
+    if entry is None:
+        raise UsageError("report: no built-in model is installed (ordercheck.models entry "
+                         "points); use `ordercheck check --model ...`")
+    for variant in entry.report_variants:
+        spec = entry.spec(variant)
         for delivery in args.delivery:
             result = run_check(spec, delivery=delivery)
             target = out / variant / delivery
@@ -55,7 +60,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             pass
         else:
             with outpaths.writing("--diagrams-out", args.diagrams_out):
-                write_all(Path(args.diagrams_out), render=not args.no_render)
+                write_all(Path(args.diagrams_out), entry, render=not args.no_render)
     sys.stdout.write("\n".join(summary) + "\n")
     sys.stdout.write(f"\nreports written to {out}/\n")
     return worst

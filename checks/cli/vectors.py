@@ -37,7 +37,7 @@ def cmd_vectors(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     vec = sub.add_parser("vectors", help="write language-neutral test vectors (JSON lines)")
-    model_args(vec, "documented")
+    model_args(vec)
     vec.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
     vec.add_argument("--out", required=True, metavar="DIR")
     vec.set_defaults(func=cmd_vectors)

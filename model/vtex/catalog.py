@@ -1,0 +1,34 @@
+"""How ordercheck finds the VTEX model: its variants, the main job, and what its diagrams need.
+
+Registered in pyproject.toml under the ``ordercheck.models`` entry points, so the CLI, the
+report job and the diagrams know the VTEX model only through this record.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ordercheck.checks.catalog import FlowRoles, ModelEntry, Scenario
+
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+
+ENTRY = ModelEntry(
+    name="vtex",
+    module="ordercheck.model.vtex",
+    variants=("documented", "observed", "documented_receipt_clock", "observed_receipt_clock"),
+    default_variant="documented",
+    report_variants=("documented", "observed"),
+    parties=("marketplace", "seller"),
+    compare=("documented", "observed"),
+    # the docs' "declining order cancellation" diagram (OCI deny_cancel_request.png; DCL)
+    flow=FlowRoles(requester="shopper", first="marketplace", second="seller",
+                   automatic="platform",
+                   lanes=(("shopper", "Shopper"),
+                          ("marketplace", "Marketplace and customer care service"),
+                          ("seller", "Seller"))),
+    sequence_variants=("observed",),
+    actor_colors={"shopper": "#1f77b4", "customer-care": "#17becf", "seller": "#2ca02c",
+                  "platform": "#555555"},
+    scenarios=(Scenario(name="sequence-ki-1004978", path=SCENARIOS / "ki-1004978.jsonl",
+                        title="KI-1004978 simulation: marketplace stuck at request-cancel"),),
+)
