@@ -23,7 +23,7 @@ deliveries silent (``tests/test_belief.py`` runs exactly this)::
     tracker = BeliefTracker(explore_model(JointSystem(ping_pong())),
                             silent=by_actor({"network"}))
     moves = [tracker.initial()]                                  # after: {0}
-    moves.append(tracker.step(moves[-1].after, Did(Action("fire", "a", "start"))))
+    moves.append(tracker.step(moves[-1].after, Did(ActionRecord("fire", "a", "start"))))
     # after: {1, 2, 3}: a sent ping; the deliveries that may follow are silent
     moves.append(tracker.step(moves[-1].after, Saw.of({"a": "done"})))   # after: {3}
     tracker.witness(moves)  # [(-1, 0), (0, 1), (2, 2), (4, 3)]: start, ping, pong
@@ -38,15 +38,15 @@ from typing import Generic, TypeVar
 
 from .analysis import Views
 from .explore import StateGraph, explore
-from .system import FIRE, JointSystem, StepLabel
+from .system import FIRE, Action, JointSystem
 
 __all__ = [
-    "Action", "Belief", "BeliefTracker", "Did", "Move", "Observation", "Refused", "Saw",
+    "ActionRecord", "Belief", "BeliefTracker", "Did", "Move", "Observation", "Refused", "Saw",
     "by_actor", "explore_model", "nothing_silent",
 ]
 
 Belief = frozenset[int]
-Label = StepLabel  # the engine's edge label: kind, party, event, actor, message, ignored
+Label = Action  # the engine's edge label: kind, party, event, actor, message, ignored
 K = TypeVar("K", bound=Hashable)
 
 
@@ -56,7 +56,7 @@ def explore_model(system: JointSystem) -> StateGraph:
 
 
 @dataclass(frozen=True, slots=True, order=True)
-class Action:
+class ActionRecord:
     """A step as a trace records it: its kind, the party that moved and the event (``fire``)
     or message (deliveries, losses).  The actor is not part of it: a log names what happened,
     not always who triggered it."""
@@ -66,8 +66,8 @@ class Action:
     name: str
 
     @staticmethod
-    def of_label(label: Label) -> Action:
-        return Action(label.kind, label.party,
+    def of_label(label: Label) -> ActionRecord:
+        return ActionRecord(label.kind, label.party,
                       label.event if label.kind == FIRE else label.message)
 
 
@@ -145,7 +145,7 @@ class BeliefTracker(Generic[K]):
     """Beliefs over one explored graph for one observer (what is silent, how labels read)."""
 
     def __init__(self, graph: StateGraph, *, silent: Callable[[Label], bool] = nothing_silent,
-                 action_of: Callable[[Label], K | None] = Action.of_label  # type: ignore[assignment]
+                 action_of: Callable[[Label], K | None] = ActionRecord.of_label  # type: ignore[assignment]
                  ) -> None:
         self.graph = graph
         self.system = graph.system

@@ -27,7 +27,7 @@ from typing import Any
 
 from statemachine.graph import iterate_states
 
-from .protocol import DEFER_ATTR, META_ATTR, InvalidModel, StepMeta
+from .protocol import DEFER_ATTR, META_ATTR, InvalidModel, TransitionMeta
 
 GuardSpec = tuple[tuple[str, bool], ...]
 
@@ -58,7 +58,7 @@ class TransitionInfo:
     target: str | None  # state value, or "<compound>.H" for a history pseudo-state
     guard: GuardSpec
     internal: bool
-    meta: StepMeta
+    meta: TransitionMeta
 
     @property
     def label(self) -> str:

@@ -100,7 +100,7 @@ class Finding:
     message: str = ""
     transition: str = ""  # a transition's label (dead transition)
     guards: tuple[str, ...] = ()  # its guards
-    #: the action that broke a step property (AlwaysStep, NeverAfter): a ``StepLabel``
+    #: the action that broke a step property (AlwaysStep, NeverAfter): a ``Action``
     action: Any = None
     #: the stuck state's environment (deadlock, livelock)
     in_flight: tuple[InFlight, ...] = ()

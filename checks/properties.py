@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .system import StepLabel
+from .system import Action
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,7 +61,7 @@ class StepView:
     """One step: the state before, what happened, the state after."""
 
     before: JointView
-    label: StepLabel
+    label: Action
     after: JointView
 
     @property

@@ -28,7 +28,7 @@ NETWORK_ACTOR = "network"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StepMeta:
+class TransitionMeta:
     """Provenance of one declared transition: who triggers it, what it sends, who says so.
 
     ``inferred`` separates *must* from *may*: empty means a document states the transition
@@ -50,7 +50,7 @@ class StepMeta:
         return not self.inferred
 
 
-def step(
+def transition(
     transitions: Any,
     *,
     actor: str,
@@ -63,12 +63,12 @@ def step(
     """Annotate transitions declared in a chart body; return them unchanged.
 
     ``transitions`` is what ``a.to(b) | c.to(d)`` returns.  Used as
-    ``cancel = step(handling.to(canceled), actor="seller", cite="HTC", sends="cancellation")``
+    ``cancel = transition(handling.to(canceled), actor="seller", cite="HTC", sends="cancellation")``
     the class attribute is still an ordinary python-statemachine event.  ``happy`` marks the
     normal-flow transitions (drawn solid; cancellation paths are drawn dashed, as in the docs).
     ``inferred`` states why the model allows a transition no document states (a *may*).
     """
-    meta = StepMeta(
+    meta = TransitionMeta(
         actor=actor,
         sends=(sends,) if isinstance(sends, str) else tuple(sends),
         cite=cite,
@@ -84,7 +84,7 @@ def step(
 def _transitions_of(obj: Any) -> list[Any]:
     inner = getattr(obj, "transitions", None)
     if inner is None:
-        raise TypeError(f"step() expects transitions (a.to(b)), got {obj!r}")
+        raise TypeError(f"transition() expects transitions (a.to(b)), got {obj!r}")
     return list(inner)
 
 

@@ -23,6 +23,7 @@ skip instead, for suites that knowingly check bounded models.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -31,8 +32,9 @@ from typing import Any
 
 import pytest
 
+from . import pipeline
 from . import report as rep
-from .analysis import BUILTIN_PROPERTIES, Finding, analyse
+from .analysis import BUILTIN_PROPERTIES, Finding
 from .explore import explore
 from .findings import FindingKind
 from .properties import Property, kind_of
@@ -112,10 +114,9 @@ def _result(check: ModelCheck) -> rep.CheckResult:
     hit = _CACHE.get(key)
     if hit is None:
         workflow = _workflow(check.spec)
-        graph = explore(JointSystem(workflow, delivery=check.delivery, capacity=check.capacity))
-        props = (*workflow.properties, *check.properties)
-        hit = rep.CheckResult(model=workflow.name, delivery=check.delivery, graph=graph,
-                              analysis=analyse(graph, props))
+        workflow = dataclasses.replace(
+            workflow, properties=(*workflow.properties, *check.properties))
+        hit = pipeline.check(workflow, delivery=check.delivery, capacity=check.capacity)
         _CACHE[key] = hit
     return hit
 

@@ -55,19 +55,19 @@ __all__ = [
     "DELIVER_KEEP",
     "FIRE",
     "LOSE",
+    "Action",
     "JointSystem",
-    "StepLabel",
     "TransitionSystem",
 ]
 
-#: Step kinds in :class:`StepLabel` (a fired transition, or one of :class:`Take`).
+#: Step kinds in :class:`Action` (a fired transition, or one of :class:`Take`).
 FIRE = "fire"
 DELIVER, DELIVER_KEEP, LOSE = Take.DELIVER.value, Take.DELIVER_KEEP.value, Take.LOSE.value
 _TAKE_FLAG = {Take.DELIVER: 0, Take.DELIVER_KEEP: 1, Take.LOSE: 2}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StepLabel:
+class Action:
     """What one joint step did.  Interned: edges carry the label's integer id."""
 
     kind: str  # FIRE | DELIVER | DELIVER_KEEP | LOSE
@@ -164,8 +164,8 @@ class TransitionSystem:
         self._bit_channel = [k for k in range(len(pairs))
                              for _ in range(self._ch_mask[k].bit_length())]
         self._msg_bits = max(1, len(self.messages).bit_length())
-        self.labels: list[StepLabel] = []
-        self._label_ids: dict[StepLabel, int] = {}
+        self.labels: list[Action] = []
+        self._label_ids: dict[Action, int] = {}
         self._enumerate_actions()
         self._local: dict[int, tuple[tuple[tuple[int, int, int], ...],
                                      tuple[tuple[int, int, str], ...]]] = {}
@@ -258,7 +258,7 @@ class TransitionSystem:
                 if (p, info.event) in self._delivery_events:
                     continue
                 timer = self._timer_events.get((p, info.event))
-                self._label(StepLabel(
+                self._label(Action(
                     kind=FIRE, party=chart.party, event=info.event,
                     actor=TIMER_ACTOR if timer else info.meta.actor,
                     transition=self._toffset[p] + tindex, sends=info.meta.sends))
@@ -267,21 +267,21 @@ class TransitionSystem:
             q = self.party_index[m.receiver]
             chart = self.charts[q]
             for kind in (k for k in kinds if k is not Take.LOSE):
-                self._label(StepLabel(kind=kind.value, party=m.receiver, event=m.event,
+                self._label(Action(kind=kind.value, party=m.receiver, event=m.event,
                                       actor=NETWORK_ACTOR, transition=-1, message=m.name,
                                       ignored=True))
                 for tindex, info in enumerate(chart.transitions):
                     if info.event == m.event:
-                        self._label(StepLabel(
+                        self._label(Action(
                             kind=kind.value, party=m.receiver, event=m.event,
                             actor=NETWORK_ACTOR, transition=self._toffset[q] + tindex,
                             message=m.name, sends=info.meta.sends))
             if Take.LOSE in kinds:
-                self._label(StepLabel(kind=LOSE, party=m.receiver, event="",
+                self._label(Action(kind=LOSE, party=m.receiver, event="",
                                       actor=NETWORK_ACTOR, transition=-1, message=m.name))
         self._actions_sealed = True
 
-    def _label(self, label: StepLabel) -> int:
+    def _label(self, label: Action) -> int:
         i = self._label_ids.get(label)
         if i is None:
             if getattr(self, "_actions_sealed", False):
@@ -474,7 +474,7 @@ class TransitionSystem:
         chart = self.charts[p]
         info = chart.transitions[tindex]
         timer = self._timer_events.get((p, event))
-        label = self._label(StepLabel(
+        label = self._label(Action(
             kind=FIRE, party=chart.party, event=event,
             actor=TIMER_ACTOR if timer else info.meta.actor,
             transition=self._toffset[p] + tindex, sends=info.meta.sends))
@@ -510,13 +510,13 @@ class TransitionSystem:
             return (-1, 0, 0)
         chosen = self._select(q, cfg, m.event, view)
         if chosen is None:
-            label = self._label(StepLabel(kind=kind, party=m.receiver, event=m.event,
+            label = self._label(Action(kind=kind, party=m.receiver, event=m.event,
                                           actor=NETWORK_ACTOR, transition=-1, message=m.name,
                                           ignored=True))
             return (label, 0, 0)
         tindex, nxt = chosen
         info = self.charts[q].transitions[tindex]
-        label = self._label(StepLabel(kind=kind, party=m.receiver, event=m.event,
+        label = self._label(Action(kind=kind, party=m.receiver, event=m.event,
                                       actor=NETWORK_ACTOR, transition=self._toffset[q] + tindex,
                                       message=m.name, sends=info.meta.sends))
         return (label, (cfg ^ nxt) << self._shift[q], self._sends(q, tindex))
@@ -617,7 +617,7 @@ class TransitionSystem:
 
     def _lose_label(self, msg: int) -> int:
         m = self.messages[msg]
-        return self._label(StepLabel(kind=LOSE, party=m.receiver, event="",
+        return self._label(Action(kind=LOSE, party=m.receiver, event="",
                                      actor=NETWORK_ACTOR, transition=-1, message=m.name))
 
 

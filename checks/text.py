@@ -20,7 +20,7 @@ def describe_statuses(statuses: Statuses) -> str:
 
 
 def describe_action(label: Any) -> str:
-    """One action (a ``StepLabel``) as a clause: ``seller: seller.decline``."""
+    """One action (a ``Action``) as a clause: ``seller: seller.decline``."""
     if label.kind == "lose":
         return f"network loses {label.message}"
     if label.kind in ("deliver", "deliver-keep"):

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .belief import (
-    Action,
+    ActionRecord,
     BeliefTracker,
     Did,
     Move,
@@ -290,7 +290,7 @@ def replay(system: JointSystem, records: Iterable[dict[str, Any]], *,
     """
     graph = explore_model(system)
     quiet = frozenset(silent)
-    tracker: BeliefTracker[Action] = BeliefTracker(
+    tracker: BeliefTracker[ActionRecord] = BeliefTracker(
         graph, silent=by_actor(quiet) if quiet else nothing_silent)
     strangers = sorted(quiet - tracker.actors())
     if strangers:
@@ -317,7 +317,7 @@ def replay(system: JointSystem, records: Iterable[dict[str, Any]], *,
         if kind in STEP_KINDS:
             name = rec["event"] if kind == FIRE else rec["message"]
             belief = moves[-1].after
-            move = tracker.step(belief, Did(Action(kind, rec["party"], name)))
+            move = tracker.step(belief, Did(ActionRecord(kind, rec["party"], name)))
             unknown |= move.unknown
             if not move.after:
                 allowed = sorted({tracker.label(lab).describe()
@@ -340,7 +340,7 @@ def replay(system: JointSystem, records: Iterable[dict[str, Any]], *,
                         replayed=replayed)
 
 
-def _expect(tracker: BeliefTracker[Action], last: Move, rec: dict[str, Any]
+def _expect(tracker: BeliefTracker[ActionRecord], last: Move, rec: dict[str, Any]
             ) -> tuple[Move | None, str, list[str] | None]:
     """Filter the belief by the line's expectations.  On a mismatch with one state in the
     belief (an exact trace), say which party differs; with several (silent steps), list the
@@ -375,7 +375,7 @@ def _fmt(status: Mapping[str, str]) -> str:
     return "{" + ", ".join(f"{p}: {s}" for p, s in sorted(status.items())) + "}"
 
 
-def _steps(tracker: BeliefTracker[Action], moves: list[Move]) -> list[TraceStep]:
+def _steps(tracker: BeliefTracker[ActionRecord], moves: list[Move]) -> list[TraceStep]:
     path = tracker.witness(moves)
     return steps_of(tracker.system, [tracker.packed(s) for _, s in path],
                     [lab for lab, _ in path[1:]])

@@ -13,12 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ordercheck.checks import loading
-from ordercheck.checks.analysis import analyse
 from ordercheck.checks.catalog import ModelEntry
 from ordercheck.checks.errors import UsageError
-from ordercheck.checks.explore import explore
+from ordercheck.checks.pipeline import check
 from ordercheck.checks.protocol import Workflow
-from ordercheck.checks.report import CheckResult
 from ordercheck.checks.system import JointSystem
 from ordercheck.checks.trace import MalformedTrace, load
 
@@ -89,12 +87,11 @@ def write_all(out: Path, entry: ModelEntry, render: bool = True,
         if entry.flow is not None:
             g = flow.flow(wf, entry.flow)
             w.graph(f"decline-flow-{variant}", dot.to_dot(g), mermaid.to_mermaid(g), png=True)
-        graph = explore(JointSystem(wf))
-        analysis = analyse(graph, wf.properties)
+        result = check(wf)
+        graph, analysis = result.graph, result.analysis
         jg = joint.joint_graph(graph, analysis)
         w.graph(f"joint-{variant}", dot.to_dot(jg), mermaid.to_mermaid(jg))
         if variant in entry.sequence_variants:
-            result = CheckResult(model=wf.name, delivery="fifo", graph=graph, analysis=analysis)
             for k, f in enumerate(analysis.findings, start=1):
                 if f.kind != "deadlock":
                     continue

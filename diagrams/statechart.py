@@ -2,7 +2,7 @@
 
 Compound states are clusters, history pseudo-states are ``H`` circles, initial states get a
 black dot, final states a double circle.  Transitions read ``event [guard]`` and are
-coloured by actor; the normal flow (``step(..., happy=True)``) is solid, cancellation paths
+coloured by actor; the normal flow (``transition(..., happy=True)``) is solid, cancellation paths
 dashed, as in the docs' order-flow diagrams; an *inferred* ("may") transition is dotted and
 its label ends in "(may)", so the reader sees what no document states.  Given a second
 (``observed``) chart, the transitions and statuses only it has are drawn red and bold, with

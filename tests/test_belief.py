@@ -13,7 +13,7 @@ import pytest
 
 from ordercheck.checks import belief as belief_module
 from ordercheck.checks.belief import (
-    Action,
+    ActionRecord,
     BeliefTracker,
     Did,
     Move,
@@ -29,9 +29,9 @@ from ordercheck.checks.system import JointSystem
 from ordercheck.model.vtex import documented
 from tests.toys import ping_pong
 
-START = Action("fire", "a", "start")
-PING = Action("deliver", "b", "ping")
-PONG = Action("deliver", "a", "pong")
+START = ActionRecord("fire", "a", "start")
+PING = ActionRecord("deliver", "b", "ping")
+PONG = ActionRecord("deliver", "a", "pong")
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from statemachine import State, StateChart
 
 from ordercheck.checks.analysis import analyse
 from ordercheck.checks.explore import explore
-from ordercheck.checks.protocol import InvalidModel, Message, Party, Workflow, step
+from ordercheck.checks.protocol import InvalidModel, Message, Party, Workflow, transition
 from ordercheck.checks.report import OK, UNKNOWN, VIOLATED, CheckResult
 from ordercheck.checks.system import JointSystem
 from ordercheck.model.vtex import documented, observed
@@ -81,16 +81,16 @@ class Sender(StateChart):
     idle = State(initial=True)
     sent = State()
     done = State(final=True)
-    burst = step(idle.to(sent), actor="s", cite="toy",
-                 sends=("m1", "m2", "m3", "m4", "m5"))
-    finish = step(sent.to(done), actor="s", cite="toy")
+    burst = transition(idle.to(sent), actor="s", cite="toy",
+                       sends=("m1", "m2", "m3", "m4", "m5"))
+    finish = transition(sent.to(done), actor="s", cite="toy")
 
 
 class Sink(StateChart):
     open = State(initial=True)
     closed = State(final=True)
-    take = step(open.to.itself(internal=True), actor="network", cite="toy")
-    close = step(open.to(closed), actor="r", cite="toy")
+    take = transition(open.to.itself(internal=True), actor="network", cite="toy")
+    close = transition(open.to(closed), actor="r", cite="toy")
 
 
 def burst_workflow() -> Workflow:

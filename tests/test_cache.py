@@ -33,7 +33,7 @@ from pathlib import Path
 from statemachine import State, StateChart
 
 from ordercheck.checks.properties import Sometimes
-from ordercheck.checks.protocol import Party, Workflow, step
+from ordercheck.checks.protocol import Party, Workflow, transition
 
 LIMIT = {limit}
 DATA = int(Path(__file__).with_name("data.txt").read_text())  # a value not in any source
@@ -50,8 +50,8 @@ class A(StateChart):
     idle = State(value="idle", initial=True)
     done = State(value="done", final=True)
     stuck = State(value="stuck")
-    go = step(idle.to(done, cond="can_go"), actor="a", cite="t")
-    jam = step(idle.to(stuck, cond="can_jam"), actor="a", cite="t")
+    go = transition(idle.to(done, cond="can_go"), actor="a", cite="t")
+    jam = transition(idle.to(stuck, cond="can_jam"), actor="a", cite="t")
 
 
 def _jam(threshold):

@@ -23,7 +23,7 @@ from statemachine.orderedset import OrderedSet
 
 from ordercheck.checks.chart import CompiledChart, compile_chart
 from ordercheck.checks.explore import explore
-from ordercheck.checks.protocol import step
+from ordercheck.checks.protocol import transition
 from ordercheck.checks.system import JointSystem
 from ordercheck.model.vtex import documented, observed
 
@@ -231,7 +231,7 @@ def make_class(spec: dict[str, Any]) -> type:
         internal = t["internal"] and t["source"] == t["target"]
         tl = src.to(tgt, cond=t["guard"], internal=internal) if t["guard"] else src.to(
             tgt, internal=internal)
-        step(tl, actor="a", cite="t")
+        transition(tl, actor="a", cite="t")
         groups[f"{t['event']}_{k}"] = (t["event"], tl)
     for event, tl in groups.values():
         attrs[event] = attrs[event] | tl if event in attrs else tl

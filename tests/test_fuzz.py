@@ -157,7 +157,7 @@ def render(spec: ModelSpec) -> str:
     bad = spec.malformation
     lines = ["from statemachine import State, StateChart",
              "from ordercheck.checks.properties import Always, LeadsTo, Sometimes",
-             "from ordercheck.checks.protocol import Message, Party, Timer, Workflow, step",
+             "from ordercheck.checks.protocol import Message, Party, Timer, Workflow, transition",
              "", "GHOST = State('Ghost', value='ghost')", ""]
     for p, n in enumerate(spec.n_states):
         lines += [f"class P{p}(StateChart):",
@@ -182,7 +182,7 @@ def render(spec: ModelSpec) -> str:
             if k == 0 and bad == "undeclared-message":
                 msgs = ("ghost-message",)
             by_event.setdefault(event, []).append(
-                f"step(s{source}.to({to}{cond}), actor='actor{p}', cite='fuzz', "
+                f"transition(s{source}.to({to}{cond}), actor='actor{p}', cite='fuzz', "
                 f"sends={msgs!r})")
         for event, steps in sorted(by_event.items()):
             lines.append(f"    {event} = " + " | ".join(steps))

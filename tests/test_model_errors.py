@@ -6,7 +6,7 @@ import pytest
 from statemachine import State, StateChart
 
 from ordercheck.checks.cli import main
-from ordercheck.checks.protocol import InvalidModel, Message, Party, Timer, Workflow, step
+from ordercheck.checks.protocol import InvalidModel, Message, Party, Timer, Workflow, transition
 from ordercheck.checks.system import JointSystem
 
 
@@ -30,7 +30,7 @@ def build_chart(name, make_transitions):
 
 def go(cond=None, **meta):
     def make(a, b):
-        return {"go": step(a.to(b, cond=cond), actor="x", cite="t", **meta)}
+        return {"go": transition(a.to(b, cond=cond), actor="x", cite="t", **meta)}
     return make
 
 
@@ -82,16 +82,16 @@ def test_parallel_regions_are_refused():
     class r1(State.Compound):
         x = State(initial=True)
         y = State(final=True)
-        step(x.to(y), actor="a", cite="t")
+        transition(x.to(y), actor="a", cite="t")
 
     class r2(State.Compound):
         u = State(initial=True)
         v = State(final=True)
-        step(u.to(v), actor="a", cite="t")
+        transition(u.to(v), actor="a", cite="t")
 
     par = type("both", (State.Parallel,), {"r1": r1, "r2": r2})
     attrs = chart(both=par, validate_disconnected_states=False)
-    attrs["go"] = step(attrs["a"].to(par), actor="a", cite="t")
+    attrs["go"] = transition(attrs["a"].to(par), actor="a", cite="t")
     C = type("C", (StateChart,), attrs)
     with pytest.raises(InvalidModel, match="state 'both': parallel regions are not supported"):
         JointSystem(wf({"p": C}))
@@ -99,7 +99,7 @@ def test_parallel_regions_are_refused():
 
 def test_eventless_transition_is_refused():
     attrs = chart()
-    step(attrs["a"].to(attrs["b"], cond="flag"), actor="a", cite="t")
+    transition(attrs["a"].to(attrs["b"], cond="flag"), actor="a", cite="t")
     attrs["flag"] = True
     C = type("C", (StateChart,), attrs)
     with pytest.raises(InvalidModel, match="eventless transitions are not supported"):

@@ -31,7 +31,7 @@ SCENARIO = ROOT / "model" / "vtex" / "scenarios" / "ki-1004978.jsonl"
 TOY = '''
 from statemachine import State, StateChart
 from ordercheck.checks.properties import Always
-from ordercheck.checks.protocol import Party, Workflow, step
+from ordercheck.checks.protocol import Party, Workflow, transition
 
 MODE = {mode!r}
 
@@ -42,7 +42,7 @@ class C(StateChart):
     validate_final_reachability = False
     a = State("A", value="a", initial=True)
     b = State("B", value="b", final=True)
-    go = step(a.to(b, cond="can_go"), actor="x", cite="t")
+    go = transition(a.to(b, cond="can_go"), actor="x", cite="t")
 
 
 def can_go(view):
@@ -145,7 +145,7 @@ def test_model_module_that_exits_on_import_is_exit_2(tmp_path, capsys):
 def test_transition_to_an_undeclared_state_is_named(tmp_path, capsys):
     (tmp_path / "stray.py").write_text(textwrap.dedent('''
         from statemachine import State, StateChart
-        from ordercheck.checks.protocol import Party, Workflow, step
+        from ordercheck.checks.protocol import Party, Workflow, transition
 
         Z = State("Z", value="z")
 
@@ -155,8 +155,8 @@ def test_transition_to_an_undeclared_state_is_named(tmp_path, capsys):
             validate_final_reachability = False
             a = State("A", value="a", initial=True)
             b = State("B", value="b", final=True)
-            go = step(a.to(b), actor="x", cite="t")
-            stray = step(a.to(Z), actor="x", cite="t")
+            go = transition(a.to(b), actor="x", cite="t")
+            stray = transition(a.to(Z), actor="x", cite="t")
 
         workflow = Workflow(name="u", parties=(Party(name="p", chart=C),))
     '''))

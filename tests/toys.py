@@ -48,7 +48,7 @@ from typing import Any
 from statemachine import State, StateChart
 
 from ordercheck.checks.properties import Sometimes
-from ordercheck.checks.protocol import Message, Party, Workflow, step
+from ordercheck.checks.protocol import Message, Party, Workflow, transition
 
 #: The toys are deliberately broken (traps, unreachable finals): python-statemachine's own
 #: validations would refuse them at class creation, before the checker can report.
@@ -66,11 +66,11 @@ def ping_pong() -> Workflow:
     idle, waiting, done = (State(value="idle", initial=True), State(value="waiting"),
                            State(value="done", final=True))
     a = _chart("A", {"idle": idle, "waiting": waiting, "done": done}, {
-        "start": step(idle.to(waiting), actor="a", sends="ping", cite="toy"),
-        "pong": step(waiting.to(done), actor="a", cite="toy")})
+        "start": transition(idle.to(waiting), actor="a", sends="ping", cite="toy"),
+        "pong": transition(waiting.to(done), actor="a", cite="toy")})
     b_idle, b_done = State(value="idle", initial=True), State(value="done", final=True)
     b = _chart("B", {"idle": b_idle, "done": b_done}, {
-        "ping": step(b_idle.to(b_done), actor="b", sends="pong", cite="toy")})
+        "ping": transition(b_idle.to(b_done), actor="b", sends="pong", cite="toy")})
     return Workflow(name="ping-pong", parties=(Party(name="a", chart=a),
                                                Party(name="b", chart=b)),
                     messages=(Message(name="ping", sender="a", receiver="b", event="ping"),
@@ -84,8 +84,8 @@ def deadlock_toy() -> Workflow:
     a, b = State(value="a", initial=True), State(value="b")
     end = State(value="end", final=True)
     chart = _chart("D", {"a": a, "b": b, "end": end}, {
-        "go": step(a.to(b), actor="x", cite="toy"),
-        "finish": step(a.to(end), actor="x", cite="toy")})
+        "go": transition(a.to(b), actor="x", cite="toy"),
+        "finish": transition(a.to(end), actor="x", cite="toy")})
     return Workflow(name="deadlock", parties=(Party(name="p", chart=chart),))
 
 
@@ -94,9 +94,9 @@ def livelock_toy() -> Workflow:
     s0, l1, l2 = State(value="s0", initial=True), State(value="l1"), State(value="l2")
     end = State(value="end", final=True)
     chart = _chart("L", {"s0": s0, "l1": l1, "l2": l2, "end": end}, {
-        "stay": step(s0.to(l1), actor="x", cite="toy"),
-        "spin": step(l1.to(l2) | l2.to(l1), actor="x", cite="toy"),
-        "leave": step(s0.to(end), actor="x", cite="toy")})
+        "stay": transition(s0.to(l1), actor="x", cite="toy"),
+        "spin": transition(l1.to(l2) | l2.to(l1), actor="x", cite="toy"),
+        "leave": transition(s0.to(end), actor="x", cite="toy")})
     return Workflow(name="livelock", parties=(Party(name="p", chart=chart),))
 
 
@@ -107,11 +107,11 @@ def _seller(i: int) -> type:
     done, dropped = State(value="done", final=True), State(value="dropped", final=True)
     return _chart(f"Seller{i}", {"idle": idle, "got": got, "handling": handling,
                                  "done": done, "dropped": dropped}, {
-        "receive": step(idle.to(got), actor="platform", cite="toy"),
-        "start": step(got.to(handling), actor="seller", cite="toy"),
-        "finish": step(handling.to(done), actor="seller", sends=f"done{i}", cite="toy"),
-        "drop": step(got.to(dropped) | handling.to(dropped), actor="seller",
-                     sends=f"dropped{i}", cite="toy")})
+        "receive": transition(idle.to(got), actor="platform", cite="toy"),
+        "start": transition(got.to(handling), actor="seller", cite="toy"),
+        "finish": transition(handling.to(done), actor="seller", sends=f"done{i}", cite="toy"),
+        "drop": transition(got.to(dropped) | handling.to(dropped), actor="seller",
+                           sends=f"dropped{i}", cite="toy")})
 
 
 def n_sellers(n: int) -> Workflow:
@@ -119,10 +119,10 @@ def n_sellers(n: int) -> Workflow:
     start, wait = State(value="start", initial=True), State(value="wait")
     end = State(value="end", final=True)
     market = _chart("Market", {"start": start, "wait": wait, "end": end}, {
-        "place": step(start.to(wait), actor="platform", cite="toy",
-                      sends=tuple(f"order{i}" for i in range(n))),
-        "ack": step(wait.to.itself(internal=True), actor="platform", cite="toy"),
-        "close": step(wait.to(end), actor="platform", cite="toy")})
+        "place": transition(start.to(wait), actor="platform", cite="toy",
+                            sends=tuple(f"order{i}" for i in range(n))),
+        "ack": transition(wait.to.itself(internal=True), actor="platform", cite="toy"),
+        "close": transition(wait.to(end), actor="platform", cite="toy")})
     parties = [Party(name="market", chart=market)]
     messages = []
     for i in range(n):

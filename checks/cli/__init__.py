@@ -26,7 +26,7 @@ from .. import usercode
 from ..errors import UsageError
 from ..protocol import InvalidModel
 from ..trace import MalformedTrace
-from . import check, conform, diagrams, diff, replay, report, vectors
+from . import check, config, conform, diagrams, diff, replay, report, vectors
 from .common import (
     ENGINE_PROPERTIES,
     VARIANTS,
@@ -71,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         parser = build_parser()
+        config.apply_defaults(parser)
         try:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # argparse: exit 2 on usage errors, 0 after --help

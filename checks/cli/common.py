@@ -10,11 +10,10 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from .. import cache, catalog, junit, loading, markdown, usercode
+from .. import cache, catalog, junit, loading, markdown, pipeline, usercode
 from .. import report as rep
-from ..analysis import BUILTIN_PROPERTIES, analyse
+from ..analysis import BUILTIN_PROPERTIES
 from ..errors import UsageError
-from ..explore import explore
 from ..fingerprint import Uncacheable, fingerprint, spec_modules
 from ..protocol import Workflow
 from ..system import JointSystem
@@ -97,15 +96,12 @@ def run_check(spec: str, *, delivery: str = "fifo", capacity: int = 4,
               max_states: int | None = None, max_depth: int | None = None,
               fail_on: str = "error", progress: bool = False) -> rep.CheckResult:
     """Explore and analyse one model; raises InvalidModel/UsageError on bad input."""
-    workflow = resolve_model(spec)
-    system = JointSystem(workflow, delivery=delivery, capacity=capacity)
-    graph = explore(system, max_states=max_states, max_depth=max_depth,
-                    progress=_progress if progress else None)
+    result = pipeline.check(resolve_model(spec), delivery=delivery, capacity=capacity,
+                            max_states=max_states, max_depth=max_depth, fail_on=fail_on,
+                            progress=_progress if progress else None)
     if progress:
         sys.stderr.write("\n")
-    analysis = analyse(graph, workflow.properties)
-    return rep.CheckResult(model=workflow.name, delivery=delivery, graph=graph,
-                           analysis=analysis, fail_on=fail_on)
+    return result
 
 
 def rendered(result: rep.CheckResult, spec: str) -> dict[str, Any]:
@@ -206,15 +202,13 @@ def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
                                  "options; --no-cache to explore again)\n")
             return hit
     progress = sys.stderr.isatty() and not args.quiet
-    graph = explore(system, max_states=args.max_states, max_depth=args.max_depth,
-                    progress=_progress if progress else None)
+    result = pipeline.check(workflow, delivery=args.delivery, capacity=args.capacity,
+                            max_states=args.max_states, max_depth=args.max_depth,
+                            fail_on=args.fail_on, properties=selected,
+                            progress=_progress if progress else None)
     if progress:
         sys.stderr.write("\n")
-    analysis = analyse(graph, workflow.properties)
-    if selected is not None:
-        analysis.findings[:] = [f for f in analysis.findings if f.property in selected]
-    result = rep.CheckResult(model=workflow.name, delivery=args.delivery, graph=graph,
-                             analysis=analysis, fail_on=args.fail_on)
+    graph = result.graph
     outputs = rendered(result, spec)
     rate = graph.n_states / max(graph.seconds, 1e-9)
     outputs["timing"] = f"{graph.seconds:.3f}s, {rate:,.0f} states/s"

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..belief import Belief, BeliefTracker, Did, Move, Refused, Saw, by_actor
 from ..explore import StateGraph
-from ..system import DELIVER, FIRE, JointSystem, StepLabel
+from ..system import DELIVER, FIRE, Action, JointSystem
 from ..trace import TraceStep, dumps, steps_of
 from .adapter import Command, Guarded
 
@@ -80,7 +80,7 @@ class ConformanceModel:
         return dict(self.tracker.status(state))
 
 
-def _command_of(lab: StepLabel) -> Command | None:
+def _command_of(lab: Action) -> Command | None:
     if lab.kind == FIRE:
         return Command("fire", lab.party, lab.event)
     if lab.kind == DELIVER:

@@ -1,7 +1,7 @@
 """A two-party workflow that is not VTEX: a buyer's purchase order and a supplier's sales order.
 
 It is written the way the VTEX model is (``model/vtex``): one ``StateChart`` per party, every
-transition wrapped in ``step()`` with its actor, the messages it sends and a citation.  The
+transition wrapped in ``transition()`` with its actor, the messages it sends and a citation.  The
 citations point at an imaginary procurement spec, "PO":
 
 * PO §1  the buyer submits a purchase order to the supplier;
@@ -39,7 +39,7 @@ from ordercheck.checks.protocol import (
     Timer,
     Workflow,
     reads_messages,
-    step,
+    transition,
 )
 
 BUYER, SUPPLIER, PLATFORM = "buyer", "supplier", "platform"
@@ -66,20 +66,20 @@ def purchase_order_chart(fixed: bool) -> type[StateChart]:
         received = State("Received", value="received", final=True)
         withdrawn = State("Withdrawn", value="withdrawn", final=True)
 
-        submit = step(draft.to(sent), actor=BUYER, sends="order", cite="PO §1", happy=True)
+        submit = transition(draft.to(sent), actor=BUYER, sends="order", cite="PO §1", happy=True)
         confirmation = (
-            step(sent.to(confirmed), actor=PLATFORM, cite="PO §2", happy=True)
+            transition(sent.to(confirmed), actor=PLATFORM, cite="PO §2", happy=True)
             # a confirmation that crosses the lapse is expected, and dropped on purpose
-            | step(withdrawing.to.itself(internal=True), actor=PLATFORM, cite="PO §5"))
-        withdraw = step(sent.to(withdrawing) | confirmed.to(withdrawing), actor=BUYER,
-                        sends="withdrawal", cite="PO §4")
-        lapse = step(sent.to(withdrawing), actor=PLATFORM, sends="withdrawal", cite="PO §5")
-        withdrawal_confirmed = step(withdrawing.to(withdrawn), actor=PLATFORM, cite="PO §4")
+            | transition(withdrawing.to.itself(internal=True), actor=PLATFORM, cite="PO §5"))
+        withdraw = transition(sent.to(withdrawing) | confirmed.to(withdrawing), actor=BUYER,
+                              sends="withdrawal", cite="PO §4")
+        lapse = transition(sent.to(withdrawing), actor=PLATFORM, sends="withdrawal", cite="PO §5")
+        withdrawal_confirmed = transition(withdrawing.to(withdrawn), actor=PLATFORM, cite="PO §4")
         if fixed:
-            shipment = (step(confirmed.to(received), actor=PLATFORM, cite="PO §3", happy=True)
-                        | step(withdrawing.to(received), actor=PLATFORM, cite="PO §4a"))
+            shipment = (transition(confirmed.to(received), actor=PLATFORM, cite="PO §3", happy=True)
+                        | transition(withdrawing.to(received), actor=PLATFORM, cite="PO §4a"))
         else:
-            shipment = step(confirmed.to(received), actor=PLATFORM, cite="PO §3", happy=True)
+            shipment = transition(confirmed.to(received), actor=PLATFORM, cite="PO §3", happy=True)
 
     return PurchaseOrder
 
@@ -97,14 +97,15 @@ class SalesOrder(StateChart):
     shipped = State("Shipped", value="shipped", final=True)
     cancelled = State("Cancelled", value="cancelled", final=True)
 
-    order = step(waiting.to(open_), actor=PLATFORM, sends="confirmation", cite="PO §2",
-                 happy=True)
-    pack = step(open_.to(packed, cond="no_withdrawal_waiting"), actor=SUPPLIER, cite="PO §3",
-                happy=True)
-    ship = step(packed.to(shipped), actor=SUPPLIER, sends="shipment", cite="PO §3", happy=True)
+    order = transition(waiting.to(open_), actor=PLATFORM, sends="confirmation", cite="PO §2",
+                       happy=True)
+    pack = transition(open_.to(packed, cond="no_withdrawal_waiting"), actor=SUPPLIER, cite="PO §3",
+                      happy=True)
+    ship = transition(packed.to(shipped), actor=SUPPLIER, sends="shipment", cite="PO §3",
+                                happy=True)
     # FIFO: the order always arrives before a withdrawal, so `waiting` needs no withdrawal
-    withdrawal = step(open_.to(cancelled) | packed.to(cancelled), actor=PLATFORM,
-                      sends="withdrawal-confirmed", cite="PO §4")
+    withdrawal = transition(open_.to(cancelled) | packed.to(cancelled), actor=PLATFORM,
+                            sends="withdrawal-confirmed", cite="PO §4")
 
 
 @reads_messages

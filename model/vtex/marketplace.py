@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from statemachine import State, StateChart
 
-from ordercheck.checks.protocol import step, transient
+from ordercheck.checks.protocol import transient, transition
 
 from .options import Options
 
@@ -54,27 +54,29 @@ def marketplace_chart(o: Options) -> type[StateChart]:
 
         # -- normal flow (OFS marketplace flow; REF §2.1) ---------------------------------------
         # N1: checkout completes; the seller's order is placed by message.
-        complete_checkout = step(order_created.to(on_order_completed), actor=PLATFORM,
-                                 sends="order-placed", cite="API checkout; REF N1", happy=True)
-        ask_seller = step(on_order_completed.to(waiting_for_authorization), actor=PLATFORM,
-                          cite="OFS marketplace flow", happy=True)
+        complete_checkout = transition(order_created.to(on_order_completed), actor=PLATFORM,
+                                       sends="order-placed", cite="API checkout; REF N1",
+                                       happy=True)
+        ask_seller = transition(on_order_completed.to(waiting_for_authorization), actor=PLATFORM,
+                                cite="OFS marketplace flow", happy=True)
         # N2: "Seller confirms the order (automatic)".
-        seller_confirmed = step(waiting_for_authorization.to(payment_pending), actor=PLATFORM,
-                                cite="OFS; TRKFLOW; REF N2", happy=True)
+        seller_confirmed = transition(waiting_for_authorization.to(payment_pending), actor=PLATFORM,
+                                      cite="OFS; TRKFLOW; REF N2", happy=True)
         # N3: the gateway approves; N5: the marketplace then authorizes fulfillment.
-        gateway_approves = step(payment_pending.to(approve_payment), actor=PLATFORM,
-                                cite="API payment-notification; REF N3", happy=True)
-        settle_approval = step(approve_payment.to(payment_approved), actor=PLATFORM,
-                               sends="authorize-fulfillment", cite="OFS; REF N3, N5",
-                               happy=True)
+        gateway_approves = transition(payment_pending.to(approve_payment), actor=PLATFORM,
+                                      cite="API payment-notification; REF N3", happy=True)
+        settle_approval = transition(approve_payment.to(payment_approved), actor=PLATFORM,
+                                     sends="authorize-fulfillment", cite="OFS; REF N3, N5",
+                                     happy=True)
         # N4: "Gateway denies payment" -> cancel -> canceled.
-        gateway_denies = step(payment_pending.to(canceling), actor=PLATFORM,
-                              sends="marketplace-cancellation", cite="OFS Payment denied; REF N4")
+        gateway_denies = transition(payment_pending.to(canceling), actor=PLATFORM,
+                                    sends="marketplace-cancellation",
+                                    cite="OFS Payment denied; REF N4")
         # N8: the seller's invoice arrives; "Verifying invoice" then "Invoiced".
-        invoice_received = step(payment_approved.to(verifying_invoice), actor=PLATFORM,
-                                cite="API invoice; OFS; REF N8", happy=True)
-        settle_invoice = step(verifying_invoice.to(invoiced), actor=PLATFORM,
-                              cite="OFS invoice*; REF N8", happy=True)
+        invoice_received = transition(payment_approved.to(verifying_invoice), actor=PLATFORM,
+                                      cite="API invoice; OFS; REF N8", happy=True)
+        settle_invoice = transition(verifying_invoice.to(invoiced), actor=PLATFORM,
+                                    cite="OFS invoice*; REF N8", happy=True)
 
         # -- cancellation (DCL; OCI; REF §2.2) ----------------------------------------------------
         # DCL step 1: "The customer contacts the marketplace to cancel an order or does it
@@ -84,24 +86,26 @@ def marketplace_chart(o: Options) -> type[StateChart]:
         # CHSELL: in the window to change seller the marketplace "decide[s] whether to cancel
         # the purchase or change the seller"; the seller order is already canceled.
         shopper_cancels = (
-            step(payment_pending.to(canceling), actor=SHOPPER, sends="marketplace-cancellation",
-                 cite="OVW marketplace diagram")
-            | step(payment_approved.to(request_cancel), actor=SHOPPER, sends="cancel-request",
-                   cite="DCL steps 1-2; API user-cancel-request; REF C2")
+            transition(payment_pending.to(canceling), actor=SHOPPER,
+                                          sends="marketplace-cancellation",
+                       cite="OVW marketplace diagram")
+            | transition(payment_approved.to(request_cancel), actor=SHOPPER, sends="cancel-request",
+                         cite="DCL steps 1-2; API user-cancel-request; REF C2")
         )
         care_cancels = (
-            step(payment_pending.to(canceling), actor=CARE, sends="marketplace-cancellation",
-                 cite="OVW marketplace diagram")
-            | step(payment_approved.to(request_cancel), actor=CARE, sends="cancel-request",
-                   cite="DCL steps 1-2; API cancel; REF C2")
-            | step(window_to_change_seller.to(canceling), actor=CARE,
-                   cite="CHSELL ('decide whether to cancel the purchase or change the seller')")
+            transition(payment_pending.to(canceling), actor=CARE, sends="marketplace-cancellation",
+                       cite="OVW marketplace diagram")
+            | transition(payment_approved.to(request_cancel), actor=CARE, sends="cancel-request",
+                         cite="DCL steps 1-2; API cancel; REF C2")
+            | transition(window_to_change_seller.to(canceling), actor=CARE,
+                         cite="CHSELL ('decide whether to cancel the purchase or change the "
+                              "seller')")
         )
         # The seller order took the request: the marketplace waits for the decision (DCL
         # step 2, OCI).  That request-cancel waits for the seller's side is inferred from
         # KI-1400005 and KI-1004978, where the marketplace stays in request-cancel when the
         # seller cannot take the request.
-        cancellation_acknowledged = step(
+        cancellation_acknowledged = transition(
             request_cancel.to(waiting_for_seller_decision), actor=PLATFORM,
             cite="DCL step 2; OCI; KI-1400005",
             inferred="the marketplace leaves request-cancel when the seller order has taken the "
@@ -109,51 +113,53 @@ def marketplace_chart(o: Options) -> type[StateChart]:
         # The seller canceled in answer to the request (DCL step 3 window; C3 accept; C5 30
         # days): the request was taken first, so the marketplace waits for the decision.
         seller_canceled = (
-            step(waiting_for_seller_decision.to(canceling), actor=PLATFORM,
-                 cite="DCL steps 2-3; OCI; REF C1, C3, C5")
-            | step(request_cancel.to(canceling), actor=PLATFORM, cite="OCI; REF C1, C3",
-                   inferred="only when the seller's cancellation overtakes its acknowledgement "
-                            "of the request")
+            transition(waiting_for_seller_decision.to(canceling), actor=PLATFORM,
+                       cite="DCL steps 2-3; OCI; REF C1, C3, C5")
+            | transition(request_cancel.to(canceling), actor=PLATFORM, cite="OCI; REF C1, C3",
+                         inferred="only when the seller's cancellation overtakes its "
+                                  "acknowledgement of the request")
             # Unasked, the seller canceled: the marketplace gets the window to choose a new
             # seller; a seller change is allowed in payment-pending and
             # waiting-for-authorization too (CHSELL; REF C7).
-            | step(payment_approved.to(window_to_change_seller), actor=PLATFORM,
-                   cite="CHSELL; OFS window-to-change-seller; REF C7")
-            | step(payment_pending.to(window_to_change_seller), actor=PLATFORM,
-                   cite="CHSELL; REF C7",
-                   inferred="CHSELL allows a seller change in payment-pending; that a seller "
-                            "cancellation there opens the window is inferred")
-            | step(waiting_for_authorization.to(window_to_change_seller), actor=PLATFORM,
-                   cite="CHSELL; REF C7",
-                   inferred="only when the seller's cancellation overtakes its confirmation")
+            | transition(payment_approved.to(window_to_change_seller), actor=PLATFORM,
+                         cite="CHSELL; OFS window-to-change-seller; REF C7")
+            | transition(payment_pending.to(window_to_change_seller), actor=PLATFORM,
+                         cite="CHSELL; REF C7",
+                         inferred="CHSELL allows a seller change in payment-pending; that a seller "
+                                  "cancellation there opens the window is inferred")
+            | transition(waiting_for_authorization.to(window_to_change_seller), actor=PLATFORM,
+                         cite="CHSELL; REF C7",
+                         inferred="only when the seller's cancellation overtakes its confirmation")
         )
         # CHSELL: the window to change seller lasts 2 days by default; changing the seller
         # creates a new seller order (a third party), which this two-party model leaves out.
-        change_seller_window_elapsed = step(window_to_change_seller.to(canceling),
-                                            actor=PLATFORM, cite="CHSELL; OFS")
+        change_seller_window_elapsed = transition(window_to_change_seller.to(canceling),
+                                                  actor=PLATFORM, cite="CHSELL; OFS")
         # DCL step 6: "After the marketplace receives the declined request, the order moves on
         # in the order workflow"; DCL: "For the marketplace: payment approved" (open question 1:
         # OFS says payment-pending; DCL and OCI agree on payment-approved, which we follow).
-        cancellation_denied = step(waiting_for_seller_decision.to(payment_approved),
-                                   actor=PLATFORM, cite="DCL step 6 and last section; OCI; REF C4")
+        cancellation_denied = transition(waiting_for_seller_decision.to(payment_approved),
+                                         actor=PLATFORM,
+                                         cite="DCL step 6 and last section; OCI; REF C4")
         # HTC/TRKCAN: a seller may "simply enter the invoice" instead of answering (C6).
-        invoice_received |= step(waiting_for_seller_decision.to(verifying_invoice),
-                                 actor=PLATFORM, cite="HTC; TRKCAN; REF C6")
+        invoice_received |= transition(waiting_for_seller_decision.to(verifying_invoice),
+                                       actor=PLATFORM, cite="HTC; TRKCAN; REF C6")
         if o.invoice_answers_cancel_request:
             # Documented reading: invoiced orders continue (HTC) even when the invoice
             # overtakes the request.  KI-1400005 shows production does not do this.
-            invoice_received |= step(request_cancel.to(verifying_invoice), actor=PLATFORM,
-                                     cite="HTC; TRKCAN; REF C6",
-                                     inferred="HTC's 'simply enter the invoice' applied to an "
-                                              "invoice that overtakes the request")
+            invoice_received |= transition(request_cancel.to(verifying_invoice), actor=PLATFORM,
+                                           cite="HTC; TRKCAN; REF C6",
+                                           inferred="HTC's 'simply enter the invoice' applied to "
+                                                    "an invoice that overtakes the request")
         if o.stuck_seller_invoices_marketplace:
             # KI-1004978: "the marketplace does not receive this cancellation notification and
             # continues with your order until the Invoiced status"; the seller posts the
             # invoice to the marketplace order (API invoice text).
-            seller_posts_invoice = step(
+            seller_posts_invoice = transition(
                 payment_approved.to(verifying_invoice, cond="seller_stuck_after_denying"),
                 actor="seller", cite="KI-1004978 Summary and simulation; API invoice")
         # C9: `cancel` "waits for Payments to finish cancelling", then `canceled`.
-        payment_canceled = step(canceling.to(canceled), actor=PLATFORM, cite="OFS cancel*; REF C9")
+        payment_canceled = transition(canceling.to(canceled), actor=PLATFORM,
+                                                   cite="OFS cancel*; REF C9")
 
     return MarketplaceOrder

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from statemachine import HistoryState, State, StateChart
 
-from ordercheck.checks.protocol import step, transient
+from ordercheck.checks.protocol import transient, transition
 
 from .options import Options, WindowClock
 
@@ -52,10 +52,10 @@ def seller_chart(o: Options) -> type[StateChart]:
             previous = HistoryState()
 
             # N7: seller clicks "Start handling" or calls POST .../start-handling.
-            begin_handling = step(ready_for_handling.to(start_handling), actor=SELLER,
-                                  cite="API start-handling; REF N7", happy=True)
-            handling_started = step(start_handling.to(handling), actor=PLATFORM,
-                                    cite="OFS start-handling*; REF N7", happy=True)
+            begin_handling = transition(ready_for_handling.to(start_handling), actor=SELLER,
+                                        cite="API start-handling; REF N7", happy=True)
+            handling_started = transition(start_handling.to(handling), actor=PLATFORM,
+                                          cite="OFS start-handling*; REF N7", happy=True)
 
         cancellation_requested = State("Cancellation requested", value="cancellation-requested")
         if o.seller_may_deny_own_request:
@@ -67,38 +67,38 @@ def seller_chart(o: Options) -> type[StateChart]:
 
         # -- normal flow -------------------------------------------------------------------------
         # N1: checkout creates the seller order from the marketplace order.
-        order_placed = step(null.to(on_order_completed_ffm), actor=PLATFORM,
-                            cite="API/EXTFF order placement; REF N1", happy=True)
+        order_placed = transition(null.to(on_order_completed_ffm), actor=PLATFORM,
+                                  cite="API/EXTFF order placement; REF N1", happy=True)
         # N2: the seller confirms the order automatically.
-        confirm_order = step(on_order_completed_ffm.to(order_accepted), actor=PLATFORM,
-                             sends="order-confirmation", cite="OFS order-accepted; REF N2",
-                             happy=True)
-        await_authorization = step(order_accepted.to(waiting_for_manual_authorization),
-                                   actor=PLATFORM, cite="OFS seller flow; REF §1 happy path",
+        confirm_order = transition(on_order_completed_ffm.to(order_accepted), actor=PLATFORM,
+                                   sends="order-confirmation", cite="OFS order-accepted; REF N2",
                                    happy=True)
+        await_authorization = transition(order_accepted.to(waiting_for_manual_authorization),
+                                         actor=PLATFORM, cite="OFS seller flow; REF §1 happy path",
+                                         happy=True)
         # N5: the marketplace authorizes fulfillment once payment is approved.
-        fulfillment_authorized = step(
+        fulfillment_authorized = transition(
             waiting_for_manual_authorization.to(authorize_fulfillment), actor=PLATFORM,
             cite="OFS authorize-fulfillment; REF N5", happy=True)
-        open_window = step(authorize_fulfillment.to(window_to_cancel), actor=PLATFORM,
-                           cite="OFS window-to-cancel; GRACE", happy=True)
+        open_window = transition(authorize_fulfillment.to(window_to_cancel), actor=PLATFORM,
+                                 cite="OFS window-to-cancel; GRACE", happy=True)
         # N6: the grace period elapses (default 30 min).
         if o.window_clock is WindowClock.REQUEST:
             # Request clock: a cancel request made inside the window is "automatically
             # canceled" (DCL step 3; CUST) even if it reaches the seller order later, so the
             # window is not judged over against a request still in flight (option
             # window_clock; REF §6 q. 8-9).
-            window_elapsed = step(
+            window_elapsed = transition(
                 window_to_cancel.to(fulfilling, unless="cancel_request_in_flight"),
                 actor=PLATFORM, cite="GRACE; OFS; REF N6; DCL step 3; CUST", happy=True)
         else:
-            window_elapsed = step(window_to_cancel.to(fulfilling), actor=PLATFORM,
-                                  cite="GRACE; OFS; REF N6", happy=True)
+            window_elapsed = transition(window_to_cancel.to(fulfilling), actor=PLATFORM,
+                                        cite="GRACE; OFS; REF N6", happy=True)
         # N10: OFS gives the 30-day auto-cancel on `authorize-fulfillment` /
         # `waiting-for-fulfillment` ("if the marketplace does not authorize within 30 days").
         # Here `authorize-fulfillment` is the pass-through *after* authorization, so the timer
         # sits on the status that waits for it.
-        authorization_timeout = step(
+        authorization_timeout = transition(
             waiting_for_manual_authorization.to(canceling), actor=PLATFORM,
             sends="seller-cancellation", cite="OFS authorize-fulfillment 30 days; REF N10",
             inferred="OFS states the 30-day rule on authorize-fulfillment/"
@@ -106,15 +106,15 @@ def seller_chart(o: Options) -> type[StateChart]:
                      "for the marketplace's authorization")
         # Item 5: a marketplace order canceled before payment approval (payment denied, or a
         # cancel in payment-pending) cancels the seller order that waits for authorization.
-        marketplace_canceled = step(
+        marketplace_canceled = transition(
             waiting_for_manual_authorization.to(canceling), actor=PLATFORM,
             cite="OFS Payment denied; OVW marketplace diagram; KI-1198719",
             inferred="no document says how the seller order learns of a marketplace "
                      "cancellation before payment approval; KI-1198719 shows both orders are "
                      "expected to end canceled")
         # N8: the seller sends the invoice; it reaches the marketplace as a message.
-        invoice = step(fulfilling.handling.to(invoiced), actor=SELLER, sends="invoice",
-                       cite="API invoice; OFS; REF N8", happy=True)
+        invoice = transition(fulfilling.handling.to(invoiced), actor=SELLER, sends="invoice",
+                             cite="API invoice; OFS; REF N8", happy=True)
 
         # -- cancellation requested by the shopper or the marketplace ------------------------------
         # DCL step 3: "If the order is within the cancellation window, the order is
@@ -123,41 +123,43 @@ def seller_chart(o: Options) -> type[StateChart]:
         # window check (OCI step 2; APIPII timeline request-cancel -> waiting-for-seller-
         # decision -> cancel): the seller order takes the request, then cancels.
         cancel_requested = (
-            step(window_to_cancel.to(canceling), actor=PLATFORM,
-                 sends=("cancellation-request-received", "seller-cancellation"),
-                 cite="DCL steps 2-3; OCI; GRACE; CUST; REF C1")
+            transition(window_to_cancel.to(canceling), actor=PLATFORM,
+                       sends=("cancellation-request-received", "seller-cancellation"),
+                       cite="DCL steps 2-3; OCI; GRACE; CUST; REF C1")
             # A request that overtakes the fulfilment authorization is inside the window too
             # (GRACE: the grace period starts at payment approval).
-            | step(waiting_for_manual_authorization.to(canceling), actor=PLATFORM,
-                   sends=("cancellation-request-received", "seller-cancellation"),
-                   cite="DCL step 3; GRACE; REF C1",
-                   inferred="only when the request overtakes the authorization message; "
-                            "GRACE starts the window at payment approval")
+            | transition(waiting_for_manual_authorization.to(canceling), actor=PLATFORM,
+                         sends=("cancellation-request-received", "seller-cancellation"),
+                         cite="DCL step 3; GRACE; REF C1",
+                         inferred="only when the request overtakes the authorization message; "
+                                  "GRACE starts the window at payment approval")
             # DCL step 4: "The seller receives the cancel order request"; seller status
             # `cancellation-requested` (DCL step 4 note; OCI).
-            | step(fulfilling.to(cancellation_requested), actor=PLATFORM,
-                   sends="cancellation-request-received", cite="DCL step 4; OCI; REF C2")
+            | transition(fulfilling.to(cancellation_requested), actor=PLATFORM,
+                         sends="cancellation-request-received", cite="DCL step 4; OCI; REF C2")
             # The seller had already asked to cancel: the request joins it (INF, REF C7).
-            | step(cancellation_requested.to.itself(internal=True), actor=PLATFORM,
-                   sends="cancellation-request-received", cite="REF C2, C7",
-                   inferred="a request that meets the seller's own pending request joins it")
+            | transition(cancellation_requested.to.itself(internal=True), actor=PLATFORM,
+                         sends="cancellation-request-received", cite="REF C2, C7",
+                         inferred="a request that meets the seller's own pending request joins it")
         )
         # DCL step 4 "decides whether to accept it": accepting is cancelling again (REF C3,
         # open question 5); the seller's own first click asks for cancellation (HTC; REF C7).
         cancel = (
-            step(fulfilling.to(cancellation_requested), actor=SELLER,
-                 cite="HTC; TRKCAN first click; REF C7")
-            | step(cancellation_requested.to(canceling), actor=SELLER,
-                   sends="seller-cancellation", cite="OCI; HTC second click; REF C3")
-            | step(window_to_cancel.to(canceling) | waiting_for_manual_authorization.to(canceling),
-                   actor=SELLER, sends="seller-cancellation", cite="HTC; REF C7",
-                   inferred="HTC describes the two-click cancel only from ready-for-handling/"
-                            "handling; before that the seller's cancel is taken as direct")
+            transition(fulfilling.to(cancellation_requested), actor=SELLER,
+                       cite="HTC; TRKCAN first click; REF C7")
+            | transition(cancellation_requested.to(canceling), actor=SELLER,
+                         sends="seller-cancellation", cite="OCI; HTC second click; REF C3")
+            | transition(window_to_cancel.to(canceling)
+                         | waiting_for_manual_authorization.to(canceling),
+                         actor=SELLER, sends="seller-cancellation", cite="HTC; REF C7",
+                         inferred="HTC describes the two-click cancel only from "
+                                  "ready-for-handling/handling; before that the seller's cancel "
+                                  "is taken as direct")
         )
         # DCL step 5: "The seller declines the order cancellation and notifies the
         # marketplace"; the seller returns to "ready for handling or handling, depending on
         # which was the status before the cancel request" (DCL, last section).
-        decline = step(
+        decline = transition(
             cancellation_requested.to(
                 fulfilling.previous if o.decline_restores_previous_status else fulfilling,
                 cond="marketplace_awaits_decision" if o.decline_checks_marketplace else None),
@@ -169,28 +171,32 @@ def seller_chart(o: Options) -> type[StateChart]:
             # KI-1004978: "when requesting cancellation, then refuse this cancellation": the
             # seller refuses the cancellation *it* requested (no marketplace request open);
             # "the order is stuck at the seller, in the cancellation-request-denied-ffm status".
-            decline |= step(cancellation_requested.to(cancellation_request_denied_ffm,
+            decline |= transition(cancellation_requested.to(cancellation_request_denied_ffm,
                                                       cond="seller_request_is_own"),
-                            actor=SELLER, cite="KI-1004978 Summary; simulation steps 3-4")
+                                  actor=SELLER, cite="KI-1004978 Summary; simulation steps 3-4")
         if o.no_decision_timer:
             # DCL: "If within 30 days the seller takes no action regarding a cancellation
             # order request, the order is automatically canceled by the VTEX platform."
             decision_timeout = (
-                step(cancellation_requested.to(canceling, unless="seller_request_is_own"),
-                     actor=PLATFORM, sends="seller-cancellation", cite="DCL (30 days); REF C5")
-                | step(cancellation_requested.to(canceling, cond="seller_request_is_own"),
-                       actor=PLATFORM, sends="seller-cancellation", cite="DCL (30 days); REF C5",
-                       inferred="DCL's 30-day rule speaks of a cancellation request by the "
-                                "customer or marketplace; applied to the seller's own request")
+                transition(cancellation_requested.to(canceling, unless="seller_request_is_own"),
+                           actor=PLATFORM, sends="seller-cancellation",
+                           cite="DCL (30 days); REF C5")
+                | transition(cancellation_requested.to(canceling, cond="seller_request_is_own"),
+                             actor=PLATFORM, sends="seller-cancellation",
+                             cite="DCL (30 days); REF C5",
+                             inferred="DCL's 30-day rule speaks of a cancellation request by "
+                                      "the customer or marketplace; applied to the seller's own "
+                                      "request")
             )
         # HTC / TRKCAN: "to continue with this order, simply enter the invoice" (REF C6).
-        invoice |= step(cancellation_requested.to(invoiced), actor=SELLER, sends="invoice",
-                        cite="HTC; TRKCAN; REF C6")
+        invoice |= transition(cancellation_requested.to(invoiced), actor=SELLER, sends="invoice",
+                              cite="HTC; TRKCAN; REF C6")
         # C9: `cancel` waits for Payments to finish, then `canceled`.
-        payment_canceled = step(canceling.to(canceled), actor=PLATFORM, cite="OFS cancel*; REF C9")
+        payment_canceled = transition(canceling.to(canceled), actor=PLATFORM,
+                                                   cite="OFS cancel*; REF C9")
         if not o.invoiced_is_final:
             # seeded defect: an invoiced order that can still be canceled
-            cancel |= step(invoiced.to(canceling), actor=SELLER, sends="seller-cancellation",
-                           cite="mutant", inferred="seeded defect")
+            cancel |= transition(invoiced.to(canceling), actor=SELLER, sends="seller-cancellation",
+                                 cite="mutant", inferred="seeded defect")
 
     return SellerOrder
