@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,10 +15,10 @@ from ordercheck.checks.explore import explore
 from ordercheck.checks.system import JointSystem
 from ordercheck.diagrams import dot, flow, joint, mermaid, render
 from ordercheck.diagrams.job import write_all
-from ordercheck.model.vtex import build, documented, observed
+from ordercheck.model.vtex import documented, observed
 from ordercheck.model.vtex.catalog import ENTRY as VTEX
-from ordercheck.model.vtex.options import DOCUMENTED
 
+from . import mutants
 from .toys import n_sellers
 
 ROOT = Path(__file__).parent.parent
@@ -117,7 +116,7 @@ def _without(chart, *, source, event):
 
 
 def test_mutant_decline_without_notification_loses_steps_5_and_6():
-    g = flow.flow(build(replace(DOCUMENTED, decline_notifies_marketplace=False)), VTEX.flow)
+    g = flow.flow(mutants.mutant("decline_notifies_marketplace"), VTEX.flow)
     ids = {n.id for n in g.nodes}
     assert "s4" in ids and "s5" not in ids and "s6" not in ids
 

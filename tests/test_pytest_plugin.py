@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
-MUTANT = '''
+MUTANT = f'''
+import sys
 from dataclasses import replace
-from ordercheck.model.vtex import build
-from ordercheck.model.vtex.options import DOCUMENTED
+sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
+from tests.mutants import mutant
 
 def workflow():
     """A copy of the VTEX model with one seeded regression: a decline forgets handling."""
-    return build(replace(DOCUMENTED, decline_restores_previous_status=False),
-                 name="vtex-regressed")
+    return replace(mutant("decline_restores_previous_status"), name="vtex-regressed")
 '''
 
 TESTS = '''

@@ -14,6 +14,8 @@ from ordercheck.checks.trace import load, replay
 from ordercheck.model.vtex import build, documented, observed
 from ordercheck.model.vtex.options import DOCUMENTED
 
+from . import mutants
+
 SCENARIO = Path(__file__).parent.parent / "model" / "vtex" / "scenarios" / "ki-1004978.jsonl"
 
 
@@ -184,7 +186,10 @@ MUTANTS = {
 
 @pytest.mark.parametrize("switch", sorted(MUTANTS))
 def test_seeded_defect_is_caught(switch):
-    mutant = build(replace(DOCUMENTED, **{switch: False}), name=f"mutant-{switch}")
+    """Each seeded defect (tests/mutants.py patches the model's source; the KI-1400005
+    switch is a real option of the model) is caught by exactly the expected findings."""
+    mutant = (build(replace(DOCUMENTED, **{switch: False}), name=f"mutant-{switch}")
+              if switch == "invoice_answers_cancel_request" else mutants.mutant(switch))
     graph, analysis = check(mutant)
     # Without the deny endpoint's check the seller can decline again and again while the
     # marketplace has not processed the first denial: unbounded channel, so UNKNOWN elsewhere.
@@ -197,8 +202,7 @@ def test_seeded_defect_is_caught(switch):
 
 
 def test_mutant_history_lost_trace_shows_handling_then_ready():
-    mutant = build(replace(DOCUMENTED, decline_restores_previous_status=False))
-    graph, analysis = check(mutant)
+    graph, analysis = check(mutants.mutant("decline_restores_previous_status"))
     (finding,) = [f for f in analysis.findings if f.severity == "error"]
     statuses = [graph.system.state_view(graph.states[i])["seller"] for _, i in finding.path]
     assert statuses[-4:] == ["handling", "cancellation-requested", "cancellation-requested",
@@ -366,3 +370,18 @@ def test_every_citation_tag_is_a_known_source():
         tags = {tag for c in cites
                 for tag in re.findall(r"\b(KI-\d+|[A-Z]{2,}[A-Z0-9]*)\b", c)} - {"INF"}
         assert tags <= set(SOURCES), sorted(tags - set(SOURCES))
+
+
+def test_a_mutant_whose_patch_no_longer_applies_fails_loudly(tmp_path, monkeypatch):
+    """A model edit that moves a patched line must not silently test the unmutated model."""
+    monkeypatch.setitem(mutants.PATCHES, "stale", [("seller.py", "no such text", "x")])
+    with pytest.raises(mutants.PatchDoesNotApply, match="seller.py has 0 copies"):
+        mutants.patched_package("stale", tmp_path)
+
+
+def test_the_shipped_model_has_no_seeded_defect_switch():
+    from ordercheck.model.vtex.options import Options
+
+    assert not {"no_decision_timer", "decline_checks_marketplace", "invoiced_is_final",
+                "decline_restores_previous_status", "decline_notifies_marketplace"} & set(
+        Options.__dataclass_fields__)

@@ -1,9 +1,9 @@
 """Variation points of the VTEX model.
 
 The two shipped variants are presets of these switches (:data:`DOCUMENTED`,
-:data:`OBSERVED`).  The remaining switches exist so tests can build *seeded-defect* models
-(mutants) from the same readable chart and prove the checker catches each defect; they
-default to what the documents say.
+:data:`OBSERVED`); the window clock is the reading the documents leave open.  Seeded-defect
+models (mutants) are not switches here: the tests make them by patching this package's
+source (``tests/mutants.py``), so the shipped model carries no defect on purpose.
 """
 
 from __future__ import annotations
@@ -42,17 +42,7 @@ class Options:
     invoice_answers_cancel_request: bool = True
     #: Which reading of "inside the window" the platform applies (see :class:`WindowClock`).
     window_clock: WindowClock = WindowClock.REQUEST
-    # -- seeded-defect switches: each False is one mutant -------------------------------------
-    #: DCL: "If within 30 days the seller takes no action ... automatically canceled".
-    no_decision_timer: bool = True
-    #: DCL step 4 / OCI: decline needs marketplace `waiting-for-seller-decision`.
-    decline_checks_marketplace: bool = True
-    #: DCL: after a decline the seller returns to whichever status held before.
-    decline_restores_previous_status: bool = True
-    #: DCL step 5: "The seller declines the order cancellation and notifies the marketplace".
-    decline_notifies_marketplace: bool = True
-    #: HTC / CUST: invoiced orders never change status again.
-    invoiced_is_final: bool = True
+
 
 
 DOCUMENTED = Options()

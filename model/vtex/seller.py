@@ -63,7 +63,7 @@ def seller_chart(o: Options) -> type[StateChart]:
                 "Cancellation request denied (stuck)", value="cancellation-request-denied-ffm")
         canceling = transient(State("Canceling", value="cancel"))
         canceled = State("Canceled", value="canceled", final=True)
-        invoiced = State("Invoiced", value="invoiced", final=o.invoiced_is_final)
+        invoiced = State("Invoiced", value="invoiced", final=True)
 
         # -- normal flow -------------------------------------------------------------------------
         # N1: checkout creates the seller order from the marketplace order.
@@ -161,10 +161,9 @@ def seller_chart(o: Options) -> type[StateChart]:
         # which was the status before the cancel request" (DCL, last section).
         decline = transition(
             cancellation_requested.to(
-                fulfilling.previous if o.decline_restores_previous_status else fulfilling,
-                cond="marketplace_awaits_decision" if o.decline_checks_marketplace else None),
+                fulfilling.previous, cond="marketplace_awaits_decision"),
             actor=SELLER,
-            sends="cancellation-denied" if o.decline_notifies_marketplace else (),
+            sends="cancellation-denied",
             cite="DCL steps 4-5; OCI deny endpoint (400 unless marketplace "
                  "waiting-for-seller-decision and seller cancellation-requested); REF C4")
         if o.seller_may_deny_own_request:
@@ -172,31 +171,26 @@ def seller_chart(o: Options) -> type[StateChart]:
             # seller refuses the cancellation *it* requested (no marketplace request open);
             # "the order is stuck at the seller, in the cancellation-request-denied-ffm status".
             decline |= transition(cancellation_requested.to(cancellation_request_denied_ffm,
-                                                      cond="seller_request_is_own"),
+                                                            cond="seller_request_is_own"),
                                   actor=SELLER, cite="KI-1004978 Summary; simulation steps 3-4")
-        if o.no_decision_timer:
-            # DCL: "If within 30 days the seller takes no action regarding a cancellation
-            # order request, the order is automatically canceled by the VTEX platform."
-            decision_timeout = (
-                transition(cancellation_requested.to(canceling, unless="seller_request_is_own"),
-                           actor=PLATFORM, sends="seller-cancellation",
-                           cite="DCL (30 days); REF C5")
-                | transition(cancellation_requested.to(canceling, cond="seller_request_is_own"),
-                             actor=PLATFORM, sends="seller-cancellation",
-                             cite="DCL (30 days); REF C5",
-                             inferred="DCL's 30-day rule speaks of a cancellation request by "
-                                      "the customer or marketplace; applied to the seller's own "
-                                      "request")
-            )
+        # DCL: "If within 30 days the seller takes no action regarding a cancellation
+        # order request, the order is automatically canceled by the VTEX platform."
+        decision_timeout = (
+            transition(cancellation_requested.to(canceling, unless="seller_request_is_own"),
+                       actor=PLATFORM, sends="seller-cancellation",
+                       cite="DCL (30 days); REF C5")
+            | transition(cancellation_requested.to(canceling, cond="seller_request_is_own"),
+                         actor=PLATFORM, sends="seller-cancellation",
+                         cite="DCL (30 days); REF C5",
+                         inferred="DCL's 30-day rule speaks of a cancellation request by "
+                                  "the customer or marketplace; applied to the seller's own "
+                                  "request")
+        )
         # HTC / TRKCAN: "to continue with this order, simply enter the invoice" (REF C6).
         invoice |= transition(cancellation_requested.to(invoiced), actor=SELLER, sends="invoice",
                               cite="HTC; TRKCAN; REF C6")
         # C9: `cancel` waits for Payments to finish, then `canceled`.
         payment_canceled = transition(canceling.to(canceled), actor=PLATFORM,
-                                                   cite="OFS cancel*; REF C9")
-        if not o.invoiced_is_final:
-            # seeded defect: an invoiced order that can still be canceled
-            cancel |= transition(invoiced.to(canceling), actor=SELLER, sends="seller-cancellation",
-                                 cite="mutant", inferred="seeded defect")
+                                      cite="OFS cancel*; REF C9")
 
     return SellerOrder

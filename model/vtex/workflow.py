@@ -117,8 +117,7 @@ def build(options: Options, name: str = "vtex") -> Workflow:
             Party(name=S, chart=seller_chart(options), title="Seller (fulfillment) order"),
         ),
         messages=MESSAGES,
-        timers=tuple(t for t in TIMERS
-                     if options.no_decision_timer or t.event != "decision_timeout"),
+        timers=TIMERS,
         guards=GUARDS,
         actors=ACTORS,
         properties=catalogue(),
