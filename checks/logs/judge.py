@@ -100,6 +100,7 @@ class Judge:
                  overrides: dict[str, float], slack: float) -> None:
         self.graph = graph
         self.system = graph.system
+        self.timer_specs = tuple(timers)
         self.tracker: BeliefTracker[object] = BeliefTracker(graph, silent=lambda lab: True)
         self.parties = self.tracker.parties
         self.slack = slack
