@@ -35,6 +35,7 @@ from typing import IO, Any
 
 from .judge import Judge
 from .records import LineFate
+from .timers import TimerRule
 
 DAY = 86400.0
 INTENTS = (("conforming", 52), ("in-progress", 14), ("stuck", 6), ("doomed", 8),
@@ -82,7 +83,7 @@ class Generator:
         self.faults = faults
         self.scenarios = [list(s) for s in scenarios]
         self.rules = {(r.party, r.name): r for r in judge.timer_rules}
-        self.timer_of = {}  # (party, event) -> rule
+        self.timer_of: dict[tuple[Any, Any], TimerRule] = {}  # (party, event) -> rule
         for name, party, event, _ in self._timer_specs():
             rule = self.rules.get((party, name))
             if rule is not None and rule.length is not None:
@@ -197,7 +198,7 @@ class Generator:
             c = changes[k]
             jump = Change(self.market, c.state, "invoiced", c.at + 1)
             kept = [x for x in changes[:k + 1]]
-            return "deviating", "status-not-allowed", kept + [jump]
+            return "deviating", "status-not-allowed", [*kept, jump]
         # cut walks: in-progress or stuck
         cuts = []
         for k in range(1, len(changes)):

@@ -36,10 +36,9 @@ try:  # a faster JSON decoder when installed (bench measured it); same results e
     import orjson
 
     _loads: Callable[[bytes | str], Any] = orjson.loads
-    _JSONError: tuple[type[Exception], ...] = (orjson.JSONDecodeError, ValueError)
 except ImportError:  # pragma: no cover - depends on the environment
     _loads = json.loads
-    _JSONError = (ValueError,)
+_JSONError = ValueError  # json's and orjson's decode errors are ValueErrors
 
 #: Feed/hook ``domain`` -> party of the VTEX two-party model (REF §3: Marketplace, Fulfillment).
 VTEX_DOMAINS = {"Marketplace": "marketplace", "Fulfillment": "seller"}
@@ -166,7 +165,7 @@ class LogReader:
     def _array_file(self, data: bytes, name: str) -> Iterator[Event]:
         try:
             items = _loads(data)
-        except (*_JSONError, RecursionError) as exc:
+        except (_JSONError, RecursionError) as exc:
             self.ledger.records += 1
             self.ledger.bad(f"{name}:1", f"not a JSON array ({_short(exc)})")
             return
@@ -187,6 +186,7 @@ class LogReader:
             self.ledger.count(LineFate.SKIPPED)
             self.ledger.skipped["hook ping (hookConfig)"] += 1
             return None
+        fields: tuple[str, ...]
         if "eventId" in obj or "currentChange" in obj or "domain" in obj:
             fields, kind = FEED_FIELDS, "Feed v3 item"
         elif "OrderId" in obj or "Domain" in obj:
@@ -294,13 +294,17 @@ class LogReader:
 
 def _maybe_gunzip(stream: IO[bytes]) -> IO[bytes]:
     """``stream`` itself, or a gzip reader over it when it starts with the gzip magic."""
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(
-        stream)  # type: ignore[arg-type]
+    buffered: Any = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(
+        stream)  # type: ignore[type-var]
     if buffered.peek(2)[:2] == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
     return buffered
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:120]
+    """Where the decoder stopped, the same with or without orjson."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"at column {exc.colno}"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 at byte {exc.start + 1}"
+    return type(exc).__name__

@@ -41,7 +41,7 @@ def parse_duration(text: str) -> float | None:
 
 def human(seconds: float) -> str:
     """A duration as people read it (``41d 2h``, ``45m``, ``12s``)."""
-    s = int(round(seconds))
+    s = round(seconds)
     days, rest = divmod(s, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
