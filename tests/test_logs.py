@@ -62,7 +62,8 @@ def test_feed_hook_plain_gzip_folder_every_record_accounted(tmp_path: Path,
     (logs / "c-other.csv").write_text("\n".join(rows) + "\n")
     code, rep = report(capsys, str(logs), "--now", NOW)
     assert rep["records"] == {"total": 16 + 12 + 6, "used": 16 + 10 + 2, "duplicate": 0,
-                              "tolerated": 0, "malformed": 2, "unmapped": 1, "skipped": 3}
+                              "tolerated": 0, "malformed": 2, "unmapped": 1, "skipped": 3,
+                              "late": 0}
     assert rep["balanced"] is True
     assert rep["malformed"] == [
         {"at": f"{logs}/c-other.csv:4", "why": "3 fields, the header has 5"},
@@ -154,7 +155,8 @@ def test_duplicates_reordering_chaining_and_the_cancel_flip(tmp_path: Path,
                       [*list(reversed(items)), items[0], again, *flip, *same_time])
     code, rep = report(capsys, str(log), "--now", NOW)
     assert rep["records"] == {"total": 10 + 2 + 2 + 16, "used": 26, "duplicate": 2,
-                              "tolerated": 2, "malformed": 0, "unmapped": 0, "skipped": 0}
+                              "tolerated": 2, "malformed": 0, "unmapped": 0, "skipped": 0,
+                              "late": 0}
     assert rep["tolerances"] == {"canceled -> cancel -> canceled (KI-1242813)": 2}
     assert rep["orders_with_tolerance"] == 1
     assert (code, verdicts(rep)) == (0, {"conforming": 2})

@@ -25,7 +25,7 @@ from ..errors import UsageError, UserCodeError
 from ..protocol import Workflow
 from ..system import DELIVERY_MODES, JointSystem
 from ..trace import dumps
-from .fleet import FleetReport, check_logs
+from .fleet import DEFAULT_SETTLE, FleetReport, check_logs
 from .judge import Judge, Judgement, Verdict
 from .link import Linker, read_link_file
 from .parse import VTEX_DOMAINS, LogReader, StatusCheck, parse_time
@@ -64,6 +64,10 @@ def register(sub: Any) -> argparse.ArgumentParser:
                    help="tolerance of timer checks (default 15m)")
     p.add_argument("--now", metavar="ISO8601",
                    help="the moment ages are measured at (default: the log's latest change)")
+    p.add_argument("--settle", type=int, default=DEFAULT_SETTLE, metavar="RECORDS",
+                   help="release a finished order after this many more records without one "
+                        "of it (memory bound; a later record of it is counted late; default "
+                        "%(default)s)")
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--out", metavar="DIR",
                    help="also write report.{txt,json,md,csv} and traces/ORDER.jsonl here")
@@ -159,6 +163,8 @@ def trace_text(judge: Judge, j: Judgement, model: str, spec: str, delivery: str)
 
 def cmd_logs(args: argparse.Namespace) -> int:
     """Judge every order of the logs; print the report; exit 0/1/2/3 (module docstring)."""
+    if args.settle < 1:
+        raise UsageError(f"--settle {args.settle}: must be at least 1")
     if args.capacity < 1:
         raise UsageError(f"--capacity {args.capacity}: must be at least 1")
     slack = parse_duration(args.slack)
@@ -186,7 +192,8 @@ def cmd_logs(args: argparse.Namespace) -> int:
     linker = Linker(parties[0], links)
     report = check_logs(args.sources, judge=judge, reader=reader, linker=linker,
                         model=f"{workflow.name} (delivery {args.delivery})", now=now,
-                        keep_rows=args.format == "csv" or args.out is not None)
+                        keep_rows=args.format == "csv" or args.out is not None,
+                        settle=args.settle)
     traces: dict[str, str] = {}
     if args.out is not None:
         traces = _write_out(Path(args.out), report, judge, workflow.name, spec, args.delivery)

@@ -10,7 +10,7 @@ so a report never depends on the wall clock.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -18,7 +18,7 @@ from .judge import BAD, DeviationKind, Judge, Judgement, Verdict
 from .link import Linker
 from .ordering import arrange
 from .parse import LogReader
-from .records import Event, Ledger
+from .records import Event, Ledger, LineFate
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class OrderRow:
     verdict: Verdict
     kind: str
     joint: str
-    age: float
+    last_seen: float
     reason: str
 
 
@@ -66,62 +66,105 @@ def joint_text(joint: Iterable[tuple[str, str]], parties: Iterable[str]) -> str:
     return ", ".join(f"{p} {known.get(p, '?')}" for p in parties)
 
 
+DEFAULT_SETTLE = 10_000
+
+
 def check_logs(sources: Iterable[str], *, judge: Judge, reader: LogReader, linker: Linker,
                model: str, now: float | None, keep_rows: bool = False,
-               stdin: IO[bytes] | None = None,
-               on_order: Callable[[Judgement], None] | None = None) -> FleetReport:
-    """Judge every order of ``sources``."""
+               stdin: IO[bytes] | None = None, settle: int = DEFAULT_SETTLE) -> FleetReport:
+    """Judge every order of ``sources``, streaming.
+
+    Memory is bounded by the open orders: an order whose every party's latest change is a
+    final status is judged and released once ``settle`` more records have been read with no
+    record of it (a feed's reordering is local; the flip ``canceled -> cancel -> canceled``
+    arrives within it).  A record of a released order is counted ``late`` — never silently
+    dropped — and ``--settle`` says how long to wait.  Other orders are judged at the end,
+    when ``now`` is known.  Lists are sorted by order id, so the report does not depend on
+    when an order was released.
+    """
     ledger = reader.ledger
+    parties = judge.parties
+    finals = judge.final_statuses
     orders: dict[str, list[Event]] = {}
     ids: dict[str, dict[str, str]] = {}
+    settling: dict[str, int] = {}  # order -> record count when it looked finished
+    released: set[int] = set()  # hashes of released order ids
     latest: float | None = None
+    report = FleetReport(model=model, now=now, ledger=ledger)
+    for rule in judge.timer_rules:
+        if rule.length is None:
+            report.timer_notes.append(f"timer {rule.name}: no length known, not checked "
+                                      f"(--timer {rule.name}=DURATION)")
+
+    def finish(order: str, clock: float) -> None:
+        arranged = arrange(orders.pop(order), parties, ledger)
+        party_ids = tuple(sorted(ids.pop(order).items()))
+        j = judge.judge(order, arranged.events, clock, arranged.tolerances, party_ids)
+        _count(report, j, bool(arranged.tolerances), keep_rows, parties)
+
     for event in reader.read(sources, stdin=stdin):
         joint = linker.joint_id(event.party, event.order)
+        if latest is None or event.at > latest:
+            latest = event.at
+        if released and hash(joint) in released:
+            ledger.count(LineFate.LATE)
+            continue
         bucket = orders.get(joint)
         if bucket is None:
             bucket = orders[joint] = []
             ids[joint] = {}
         bucket.append(event)
         ids[joint].setdefault(event.party, event.order)
-        if latest is None or event.at > latest:
-            latest = event.at
+        settling.pop(joint, None)
+        if event.state in finals[event.party] and _finished(bucket, parties, finals):
+            settling[joint] = ledger.records
+        while settling:
+            first = next(iter(settling))
+            if settling[first] > ledger.records - settle:
+                break
+            del settling[first]
+            finish(first, latest)
+            released.add(hash(first))
     clock = now if now is not None else latest
-    report = FleetReport(model=model, now=clock, ledger=ledger)
-    for rule in judge.timer_rules:
-        if rule.length is None:
-            report.timer_notes.append(f"timer {rule.name}: no length known, not checked "
-                                      f"(--timer {rule.name}=DURATION)")
-    parties = judge.parties
+    report.now = clock
     for order in sorted(orders):
-        arranged = arrange(orders.pop(order), parties, ledger)
-        party_ids = tuple(sorted(ids.pop(order).items()))
-        j = judge.judge(order, arranged.events, clock if clock is not None else 0.0,
-                        arranged.tolerances, party_ids)
-        report.orders += 1
-        report.verdicts[j.verdict] += 1
-        report.joint[joint_text(j.joint, parties)] += 1
-        if arranged.tolerances:
-            report.tolerated_orders += 1
-        if j.verdict is Verdict.DEVIATING:
-            kind = j.kind.value if j.kind else "?"
-            report.kinds[kind] += 1
-        if j.verdict in BAD:
-            report.bad.append(_slim(j))
-        elif j.verdict is Verdict.INCOMPLETE:
-            report.incomplete.append(_slim(j))
-        if keep_rows:
-            report.rows.append(OrderRow(order, " ".join(f"{p}={i}" for p, i in party_ids),
-                                        j.verdict, j.kind.value if j.kind else "",
-                                        joint_text(j.joint, parties), j.age or 0.0, j.reason))
-        if on_order is not None:
-            on_order(j)
-    report.replays = len(judge._replays)
+        finish(order, clock if clock is not None else 0.0)
+    report.bad.sort(key=lambda j: j.order)
+    report.incomplete.sort(key=lambda j: j.order)
+    report.rows.sort(key=lambda row: row.order)
+    report.replays = judge.replays
     return report
 
 
-def _slim(j: Judgement) -> Judgement:
-    """Kept as is: a bad order's evidence (events, replay) is what the report shows."""
-    return j
+def _finished(bucket: list[Event], parties: tuple[str, ...],
+              finals: dict[str, frozenset[str]]) -> bool:
+    """Every party's latest change (by change time) is a final status."""
+    latest: dict[str, Event] = {}
+    for e in bucket:
+        seen = latest.get(e.party)
+        if seen is None or e.at >= seen.at:
+            latest[e.party] = e
+    return len(latest) == len(parties) and all(
+        e.state in finals[p] for p, e in latest.items())
+
+
+def _count(report: FleetReport, j: Judgement, tolerated: bool, keep_rows: bool,
+           parties: tuple[str, ...]) -> None:
+    report.orders += 1
+    report.verdicts[j.verdict] += 1
+    report.joint[joint_text(j.joint, parties)] += 1
+    if tolerated:
+        report.tolerated_orders += 1
+    if j.verdict is Verdict.DEVIATING:
+        report.kinds[j.kind.value if j.kind else "?"] += 1
+    if j.verdict in BAD:
+        report.bad.append(j)
+    elif j.verdict is Verdict.INCOMPLETE:
+        report.incomplete.append(j)
+    if keep_rows:
+        report.rows.append(OrderRow(j.order, " ".join(f"{p}={i}" for p, i in j.ids),
+                                    j.verdict, j.kind.value if j.kind else "",
+                                    joint_text(j.joint, parties), j.last_seen, j.reason))
 
 
 __all__ = ["DeviationKind", "FleetReport", "OrderRow", "check_logs", "joint_text"]

@@ -83,7 +83,6 @@ class Judgement:
     joint: tuple[tuple[str, str], ...]
     kind: DeviationKind | None
     at: Event | None  # the record the verdict rests on
-    age: float | None  # seconds since the order's last change, at ``now``
     first_seen: float
     last_seen: float
     events: tuple[Event, ...]
@@ -110,8 +109,8 @@ class Judge:
         self.can_finish = self._reverse_reach(self.finals)
         self.statuses = {p: frozenset(self.tracker.status(s)[p] for s in range(n))
                          for p in self.parties}
-        self.final_statuses = {p: frozenset(self.tracker.status(s)[p] for s in self.finals)
-                               for p in self.parties}
+        self.final_statuses: dict[str, frozenset[str]] = {
+            p: frozenset(self.tracker.status(s)[p] for s in self.finals) for p in self.parties}
         self.timer_rules: list[TimerRule] = self._timer_rules(timers, overrides)
         self._moves = self._status_moves()
         self._trackers: dict[frozenset[str], BeliefTracker[str]] = {}
@@ -170,6 +169,11 @@ class Judge:
                 else:
                     others.setdefault(p, set()).add(move)
         return rules_of(timers, moves, others, overrides)
+
+    @property
+    def replays(self) -> int:
+        """Distinct status sequences replayed so far."""
+        return len(self._replays)
 
     # -- replay --------------------------------------------------------------------------
     def _tracker(self, observed: frozenset[str]) -> BeliefTracker[str]:
@@ -247,11 +251,10 @@ class Judge:
         rep = self.replay(sequence)
         first = events[0].at if events else now
         last = events[-1].at if events else now
-        age = now - last
 
         def done(verdict: Verdict, reason: str, kind: DeviationKind | None = None,
                  at: Event | None = None, issues: tuple[TimerIssue, ...] = ()) -> Judgement:
-            return Judgement(order, verdict, reason, rep.joint, kind, at, age, first, last,
+            return Judgement(order, verdict, reason, rep.joint, kind, at, first, last,
                              tuple(events), rep, tolerances, issues, ids)
 
         if rep.rejected_at is not None:

@@ -22,6 +22,7 @@ class LineFate(enum.Enum):
     MALFORMED = "malformed"
     UNMAPPED = "unmapped"  # a status id the model does not have
     SKIPPED = "skipped"  # a record that is not a status change (hook ping, document update)
+    LATE = "late"  # arrived after its order was judged and released (raise --settle)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,11 +32,16 @@ def _ranked(counter: Counter[Any]) -> list[tuple[Any, int]]:
     return sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))
 
 
-def _order_json(j: Judgement, trace_file: str | None) -> dict[str, Any]:
+def age(r: FleetReport, j: Judgement) -> float:
+    """Seconds from the order's last change to the report's ``now``."""
+    return max(0.0, (r.now or j.last_seen) - j.last_seen)
+
+
+def _order_json(r: FleetReport, j: Judgement, trace_file: str | None) -> dict[str, Any]:
     return {
         "order": j.order, "ids": dict(j.ids), "verdict": j.verdict.value,
         "kind": j.kind.value if j.kind else None, "reason": j.reason,
-        "status": dict(j.joint), "age_seconds": round(j.age or 0.0, 3),
+        "status": dict(j.joint), "age_seconds": round(age(r, j), 3),
         "at": j.at.where if j.at else None, "tolerances": list(j.tolerances),
         "timers": [i.text() for i in j.timer_issues], "trace": trace_file,
     }
@@ -60,8 +65,8 @@ def to_json(r: FleetReport, traces: dict[str, str] | None = None) -> str:
         "orders_with_tolerance": r.tolerated_orders,
         "distinct_sequences": r.replays,
         "notes": list(r.timer_notes),
-        "bad_orders": [_order_json(j, traces.get(j.order)) for j in r.bad],
-        "incomplete_orders": [_order_json(j, None) for j in r.incomplete],
+        "bad_orders": [_order_json(r, j, traces.get(j.order)) for j in r.bad],
+        "incomplete_orders": [_order_json(r, j, None) for j in r.incomplete],
     }
     return json.dumps(out, indent=2, sort_keys=False) + "\n"
 
@@ -102,7 +107,7 @@ def to_text(r: FleetReport, traces: dict[str, str] | None = None) -> str:
     if r.bad:
         lines.append(f"deviating, doomed and stuck orders ({len(r.bad)}):")
         for j in r.bad[:SHOWN]:
-            lines.append(f"  {j.order}  {j.verdict.value}  age {human(j.age or 0.0)}  "
+            lines.append(f"  {j.order}  {j.verdict.value}  age {human(age(r, j))}  "
                          f"{j.reason}")
             if j.order in traces:
                 lines.append(f"      trace: {traces[j.order]}")
@@ -134,7 +139,7 @@ def to_markdown(r: FleetReport, traces: dict[str, str] | None = None) -> str:
         out += ["", "## Deviating, doomed and stuck orders", "",
                 "| order | verdict | age | reason | trace |", "|---|---|---|---|---|"]
         for j in r.bad[:SHOWN]:
-            out.append(f"| {_md(j.order)} | {j.verdict.value} | {human(j.age or 0.0)} | "
+            out.append(f"| {_md(j.order)} | {j.verdict.value} | {human(age(r, j))} | "
                        f"{_md(j.reason)} | {_md(traces.get(j.order, '-'))} |")
         if len(r.bad) > SHOWN:
             out.append(f"\n{len(r.bad) - SHOWN} more in the JSON report.")
@@ -150,5 +155,6 @@ def to_csv(r: FleetReport) -> str:
     writer.writerow(CSV_COLUMNS)
     for row in r.rows:
         writer.writerow((row.order, row.ids, row.verdict.value, row.kind, row.joint,
-                         f"{row.age:.0f}", row.reason))
+                         f"{max(0.0, (r.now or row.last_seen) - row.last_seen):.0f}",
+                         row.reason))
     return buf.getvalue()
