@@ -336,3 +336,10 @@ class Generator:
         self._buffer.append(record + "\n")
         if len(self._buffer) > 64:
             out.write(self._buffer.pop(self.rng.randrange(len(self._buffer))))
+
+
+def generate_file(path: str, judge: Judge, scenarios: Sequence[Sequence[dict[str, Any]]],
+                  orders: int, *, now: float, seed: int = 0, faults: bool = True) -> Generated:
+    """Write a synthetic log of ``orders`` orders to ``path``; the labels are returned."""
+    with open(path, "w", encoding="utf-8") as out:
+        return Generator(judge, scenarios, now, seed=seed, faults=faults).write(out, orders)
