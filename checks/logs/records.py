@@ -29,9 +29,10 @@ class LineFate(enum.Enum):
 class Event:
     """One status change of one party's order, as the log recorded it.
 
-    ``at`` is the change time in seconds since the epoch (UTC); ``where`` is ``file:line``.
-    ``order`` is the id the log shows (the seller's id for a seller event); linking maps it to
-    the joint order later.
+    ``at`` is the change time in seconds since the epoch (UTC); :attr:`where` is
+    ``file:line`` (kept as the shared file name and the line, formatted when shown: a fleet
+    holds millions of events).  ``order`` is the id the log shows (the seller's id for a
+    seller event); linking maps it to the joint order later.
     """
 
     order: str
@@ -40,7 +41,12 @@ class Event:
     last: str | None
     at: float
     event_id: str | None
-    where: str
+    src: str
+    pos: int | str  # line number, or "5[0]" / "item 3" for an item of a JSON array
+
+    @property
+    def where(self) -> str:
+        return f"{self.src}:{self.pos}"
 
 
 @dataclass(slots=True)
