@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO
 
 from .judge import BAD, DeviationKind, Judge, Judgement, Verdict
@@ -157,10 +157,10 @@ def _count(report: FleetReport, j: Judgement, tolerated: bool, keep_rows: bool,
         report.tolerated_orders += 1
     if j.verdict is Verdict.DEVIATING:
         report.kinds[j.kind.value if j.kind else "?"] += 1
-    if j.verdict in BAD:
-        report.bad.append(j)
+    if j.verdict in BAD:  # kept without its events: the report shows the verdict's evidence
+        report.bad.append(replace(j, events=()))
     elif j.verdict is Verdict.INCOMPLETE:
-        report.incomplete.append(j)
+        report.incomplete.append(replace(j, events=()))
     if keep_rows:
         report.rows.append(OrderRow(j.order, " ".join(f"{p}={i}" for p, i in j.ids),
                                     j.verdict, j.kind.value if j.kind else "",

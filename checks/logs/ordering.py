@@ -39,29 +39,38 @@ def arrange(events: Sequence[Event], parties: Sequence[str], ledger: Ledger) -> 
     duplicates = 0
     for e in events:
         change = (e.party, e.state, e.last, e.at)
-        if (e.event_id is not None and e.event_id in ids) or change in changes:
+        eid = e.event_id
+        if change in changes or (eid is not None and eid in ids):
             duplicates += 1
             continue
-        if e.event_id is not None:
-            ids.add(e.event_id)
+        if eid is not None:
+            ids.add(eid)
         changes.add(change)
         per_party[e.party].append(e)
-    ledger.count(LineFate.DUPLICATE, duplicates)
+    if duplicates:
+        ledger.count(LineFate.DUPLICATE, duplicates)
     tolerances: list[str] = []
     ordered: list[tuple[float, int, int, Event]] = []
     for rank, party in enumerate(parties):
         chain = _chain(per_party[party])
-        chain = _tolerate(chain, tolerances, ledger)
-        ordered.extend((e.at, rank, i, e) for i, e in enumerate(chain))
-    ordered.sort(key=lambda t: t[:3])
-    kept = tuple(t[3] for t in ordered)
+        if "canceled" in {e.state for e in chain}:
+            chain = _tolerate(chain, tolerances, ledger)
+        ordered.extend([(e.at, rank, i, e) for i, e in enumerate(chain)])
+    ordered.sort()  # (at, rank, i) is unique: events are never compared
+    kept = tuple([t[3] for t in ordered])
     ledger.count(LineFate.USED, len(kept))
     return Arranged(kept, tuple(tolerances), duplicates)
 
 
+def _at(e: Event) -> float:
+    return e.at
+
+
 def _chain(events: list[Event]) -> list[Event]:
     """By change time; ties broken by ``lastState`` chaining, then by record order."""
-    events = sorted(events, key=lambda e: e.at)
+    events = sorted(events, key=_at)
+    if len({e.at for e in events}) == len(events):  # no ties: the common case
+        return events
     out: list[Event] = []
     i = 0
     while i < len(events):
