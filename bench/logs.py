@@ -52,10 +52,12 @@ PM4PY_SCRIPT = textwrap.dedent(r"""
             continue
         if not isinstance(o, dict):
             continue
+        g = o.get
         if "eventId" in o:
-            oid, dom, st, ts = o.get("orderId"), o.get("domain"), o.get("state"), o.get("currentChange")
+            oid, dom, st, ts = g("orderId"), g("domain"), g("state"), g("currentChange")
         else:
-            oid, dom, st, ts = o.get("OrderId"), o.get("Domain"), o.get("State"), o.get("CurrentChange") or o.get("LastChange")
+            oid, dom, st = g("OrderId"), g("Domain"), g("State")
+            ts = g("CurrentChange") or g("LastChange")
         if not (oid and dom and st and ts) or not isinstance(ts, str) or not ts[:4].isdigit():
             continue
         case = re.sub(r"^[A-Za-z][A-Za-z0-9]*-(?=\d+-\d+$)", "", oid)

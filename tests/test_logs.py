@@ -311,3 +311,21 @@ def test_renderings_agree_and_are_deterministic(tmp_path: Path,
         f"since seller cancellation-request-denied-ffm at {log}:31 (now marketplace "
         "request-cancel, seller cancellation-request-denied-ffm)\""]
     assert all(r[0] == 1 for r in runs)
+
+
+def test_bad_orders_traces_replay_and_draw(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                           ) -> None:
+    """A doomed order's trace replays step by step (exit 0); a deviation's ends with the
+    rejected record as an observe line, which replay rejects (exit 1); both draw."""
+    from ordercheck.checks.cli import main as cli
+
+    log = write_lines(tmp_path / "feed.jsonl", feed_items("400-01", KI_1004978))
+    out = tmp_path / "out"
+    for variant, want in (("observed", 0), ("documented", 1)):
+        assert run(capsys, str(log), "--variant", variant, "--out", str(out / variant))[0] == 1
+        trace = out / variant / "traces" / "400-01.jsonl"
+        assert cli(["replay", str(trace), "--variant", variant]) == want
+        assert cli(["diagrams", "--trace", str(trace), "--out", str(tmp_path / "d"),
+                    "--no-render"]) == 0
+    last = capsys.readouterr().out.splitlines()
+    assert last[-2:] == [f"{tmp_path}/d/400-01.dot", f"{tmp_path}/d/400-01.mmd"]

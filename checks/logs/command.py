@@ -149,8 +149,9 @@ def safe_name(order: str) -> str:
 def trace_text(judge: Judge, j: Judgement, model: str, spec: str, delivery: str) -> str:
     """One bad order's evidence in the shared JSON-lines trace format."""
     steps = judge.trace(j)
+    # every step of the witness is written out, so nothing is silent: ``ordercheck replay``
+    # re-checks it step by step (the rejected record of a deviation is an ``observe`` line)
     header = {"model": model, "model_spec": spec, "delivery": delivery,
-              "silent": sorted(judge.tracker.actors()),
               "title": f"{j.order}: {j.verdict.value}: {j.reason}"}
     text = dumps(steps, header)
     if j.verdict is Verdict.DEVIATING and j.at is not None:
