@@ -80,8 +80,9 @@ def test_released_orders_count_late_records(tmp_path: Path,
     log = write_lines(tmp_path / "feed.jsonl", first + other + [first[3]])
     code, rep = report(capsys, str(log), "--now", NOW, "--settle", "5")
     assert (rep["records"]["late"], rep["records"]["duplicate"], rep["balanced"]) == (1, 0, True)
+    assert code == 0
     code, rep = report(capsys, str(log), "--now", NOW)
-    assert (rep["records"]["late"], rep["records"]["duplicate"]) == (0, 1)
+    assert (code, rep["records"]["late"], rep["records"]["duplicate"]) == (0, 0, 1)
     assert rep["verdicts"]["conforming"] == 2
 
 
