@@ -159,6 +159,8 @@ def test_duplicates_reordering_chaining_and_the_cancel_flip(tmp_path: Path,
                               "late": 0}
     assert rep["tolerances"] == {"canceled -> cancel -> canceled (KI-1242813)": 2}
     assert rep["orders_with_tolerance"] == 1
+    assert rep["tolerance_applied"] == [{"order": "200-01", "note": (
+        f"canceled -> cancel -> canceled (KI-1242813): seller at {log}:13 and {log}:14")}]
     assert (code, verdicts(rep)) == (0, {"conforming": 2})
     text = run(capsys, str(log), "--now", NOW)[1]
     assert ("tolerances applied (1 orders): canceled -> cancel -> canceled (KI-1242813) "

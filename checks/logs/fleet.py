@@ -49,6 +49,7 @@ class FleetReport:
     incomplete: list[Judgement] = field(default_factory=list)
     rows: list[OrderRow] = field(default_factory=list)
     tolerated_orders: int = 0
+    tolerance_notes: list[tuple[str, str]] = field(default_factory=list)  # (order, where)
     replays: int = 0  # distinct status sequences replayed
     timer_notes: list[str] = field(default_factory=list)
 
@@ -131,6 +132,7 @@ def check_logs(sources: Iterable[str], *, judge: Judge, reader: LogReader, linke
         finish(order, clock if clock is not None else 0.0)
     report.bad.sort(key=lambda j: j.order)
     report.incomplete.sort(key=lambda j: j.order)
+    report.tolerance_notes.sort()
     report.rows.sort(key=lambda row: row.order)
     report.replays = judge.replays
     return report
@@ -155,6 +157,7 @@ def _count(report: FleetReport, j: Judgement, tolerated: bool, keep_rows: bool,
     report.joint[joint_text(j.joint, parties)] += 1
     if tolerated:
         report.tolerated_orders += 1
+        report.tolerance_notes.extend((j.order, note) for note in j.tolerances)
     if j.verdict is Verdict.DEVIATING:
         report.kinds[j.kind.value if j.kind else "?"] += 1
     if j.verdict in BAD:  # kept without its events: the report shows the verdict's evidence

@@ -63,6 +63,7 @@ def to_json(r: FleetReport, traces: dict[str, str] | None = None) -> str:
         "skipped": dict(_ranked(led.skipped)),
         "tolerances": dict(_ranked(led.tolerances)),
         "orders_with_tolerance": r.tolerated_orders,
+        "tolerance_applied": [{"order": o, "note": n} for o, n in r.tolerance_notes],
         "distinct_sequences": r.replays,
         "notes": list(r.timer_notes),
         "bad_orders": [_order_json(r, j, traces.get(j.order)) for j in r.bad],
