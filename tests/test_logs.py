@@ -331,3 +331,18 @@ def test_bad_orders_traces_replay_and_draw(tmp_path: Path, capsys: pytest.Captur
                     "--no-render"]) == 0
     last = capsys.readouterr().out.splitlines()
     assert last[-2:] == [f"{tmp_path}/d/400-01.dot", f"{tmp_path}/d/400-01.mmd"]
+
+
+def test_plain_json_lines_and_a_feed_page_on_one_line(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    items = feed_items("100-01", HAPPY)
+    page = json.dumps(items[:5])  # a feed page: one JSON array on one line
+    plain = [json.dumps({"order_id": i["orderId"], "status": i["state"],
+                         "party": "marketplace" if i["domain"] == "Marketplace" else "seller",
+                         "timestamp": i["currentChange"], "last_status": i["lastState"]})
+             for i in items[5:]]
+    log = tmp_path / "mixed.jsonl"
+    log.write_text("\n".join([page, *plain]) + "\n")
+    code, rep = report(capsys, str(log), "--now", NOW)
+    assert (code, verdicts(rep), rep["records"]["total"], rep["records"]["used"]) == (
+        0, {"conforming": 1}, 16, 16)
