@@ -124,7 +124,7 @@ def check_logs(sources: Iterable[str], *, judge: Judge, reader: LogReader, linke
             if settling[first] > ledger.records - settle:
                 break
             del settling[first]
-            finish(first, latest)
+            finish(first, now if now is not None else latest)
             released.add(hash(first))
     clock = now if now is not None else latest
     report.now = clock
