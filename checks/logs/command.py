@@ -1,0 +1,252 @@
+"""``ordercheck logs``: the command (argv -> files -> exit code), wired into the CLI by
+``register(sub)``.
+
+Why apart from ``checks/cli``: the CLI is one handler of :class:`UsageError` (exit 2) and of
+user code; this module only declares the options and runs the pipeline.  The VTEX model and
+its status classifier arrive by spec (``--model``/``--variant``, ``--statuses``), never by a
+static import: the engine does not import ``ordercheck.model``.
+
+Exit codes: 0 every order conforming or in progress (incomplete ones listed), 1 some order
+deviating, doomed or stuck, 2 bad usage or input, 3 nothing judged (no usable record).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .. import loading, usercode
+from ..belief import explore_model
+from ..errors import UsageError, UserCodeError
+from ..protocol import Workflow
+from ..system import DELIVERY_MODES, JointSystem
+from ..trace import dumps
+from .fleet import DEFAULT_SETTLE, FleetReport, check_logs
+from .judge import Judge, Judgement, Verdict
+from .link import Linker, read_link_file
+from .parse import VTEX_DOMAINS, LogReader, StatusCheck, parse_time
+from .records import Ledger
+from .render import to_csv, to_json, to_markdown, to_text
+from .timers import parse_duration, parse_overrides
+
+BUILTIN_MODULE = "ordercheck.model.vtex"
+BUILTIN_VARIANTS = ("documented", "observed")
+DEFAULT_CLASSIFIER = "ordercheck.model.vtex.statuses:classify"
+FORMATS = ("text", "json", "markdown", "csv")
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    """Add the ``logs`` subcommand to an argparse subparsers object."""
+    p = sub.add_parser("logs", help="check recorded feed/hook logs against the model, per order")
+    p.add_argument("sources", nargs="+", metavar="LOG",
+                   help="files, folders (read recursively) or - for stdin; gzip is detected")
+    p.add_argument("--variant", choices=BUILTIN_VARIANTS, default="observed",
+                   help="built-in VTEX model variant (default: %(default)s: the platform as "
+                        "it behaves, known issues included, so their orders are doomed)")
+    p.add_argument("--model", metavar="SPEC", help="your own model (module:attribute)")
+    p.add_argument("--statuses", metavar="SPEC",
+                   help="status classifier (module:function); default for the built-in model: "
+                        f"{DEFAULT_CLASSIFIER}; 'none' for none")
+    p.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
+    p.add_argument("--capacity", type=int, default=4, metavar="N")
+    p.add_argument("--link", metavar="FILE",
+                   help="CSV marketplace_order_id,seller_order_id (default: the VTEX id rule)")
+    p.add_argument("--domain", action="append", default=[], metavar="NAME=PARTY",
+                   help="feed/hook domain -> model party (default Marketplace=marketplace, "
+                        "Fulfillment=seller)")
+    p.add_argument("--timer", action="append", default=[], metavar="NAME=DURATION",
+                   help="a timer's length for this store (e.g. cancellation-window=2h)")
+    p.add_argument("--slack", default="15m", metavar="DURATION",
+                   help="tolerance of timer checks (default 15m)")
+    p.add_argument("--now", metavar="ISO8601",
+                   help="the moment ages are measured at (default: the log's latest change)")
+    p.add_argument("--settle", type=int, default=DEFAULT_SETTLE, metavar="RECORDS",
+                   help="release a finished order after this many more records without one "
+                        "of it (memory bound; a later record of it is counted late; default "
+                        "%(default)s)")
+    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--out", metavar="DIR",
+                   help="also write report.{txt,json,md,csv} and traces/ORDER.jsonl here")
+    p.set_defaults(func=cmd_logs)
+    return p
+
+
+def _workflow(args: argparse.Namespace) -> tuple[Workflow, str]:
+    spec = args.model or f"{BUILTIN_MODULE}:{args.variant}"
+    if not spec.strip():
+        raise UsageError("--model '': empty; expected module:attribute")
+    where = f"--model {spec!r}"
+    obj, attr = loading.load_attribute(spec, where)
+    if callable(obj) and not isinstance(obj, Workflow):
+        usercode.register(obj, f"{where}: {attr}()")
+        obj = usercode.calling(f"{where}: {attr}()", obj)
+    if not isinstance(obj, Workflow):
+        raise UsageError(f"{where}: expected a Workflow, got {type(obj).__name__}")
+    usercode.check_workflow(obj)
+    return obj, spec
+
+
+def _classifier(args: argparse.Namespace) -> tuple[Callable[[str], Any] | None, str]:
+    spec = args.statuses
+    if spec is None:
+        spec = DEFAULT_CLASSIFIER if args.model is None else "none"
+    if spec == "none":
+        return None, spec
+    fn, _ = loading.load_attribute(spec, f"--statuses {spec!r}")
+    if not callable(fn):
+        raise UsageError(f"--statuses {spec!r}: expected a function status_id -> kind")
+    return fn, spec
+
+
+def status_check(statuses: dict[str, frozenset[str]],
+                 classify: Callable[[str], Any] | None, spec: str) -> StatusCheck:
+    """(party, status) -> None when that party's chart has it, else why not (memoised; the
+    classifier is user code, called once per distinct status)."""
+    memo: dict[tuple[str, str], str | None] = {}
+
+    def check(party: str, status: str) -> str | None:
+        key = (party, status)
+        if key in memo:
+            return memo[key]
+        why: str | None
+        if status in statuses.get(party, ()):
+            why = None
+        elif classify is None:
+            why = "not a status of the model"
+        else:
+            kind = usercode.calling(f"--statuses {spec!r}({status!r})", classify, status)
+            text = str(getattr(kind, "value", kind))
+            # a status of the workflow this model leaves out is judged (a deviation), not
+            # dropped: a documented-only model must reject the known issues' statuses
+            why = None if text == "modelled" else text
+        memo[key] = why
+        return why
+
+    return check
+
+
+def _domains(values: list[str], parties: tuple[str, ...]) -> dict[str, str]:
+    domains = ({k: v for k, v in VTEX_DOMAINS.items() if v in parties}
+               if set(VTEX_DOMAINS.values()) <= set(parties) else {})
+    for value in values:
+        name, sep, party = value.partition("=")
+        if not sep or not name or party not in parties:
+            raise UsageError(f"--domain {value!r}: expected NAME=PARTY with PARTY one of "
+                             f"{', '.join(parties)}")
+        domains[name] = party
+    return domains
+
+
+def safe_name(order: str) -> str:
+    """A file name for an order id (ids are data: no path separators survive)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", order)[:120] or "_"
+
+
+def trace_text(judge: Judge, j: Judgement, model: str, spec: str, delivery: str) -> str:
+    """One bad order's evidence in the shared JSON-lines trace format."""
+    steps = judge.trace(j)
+    # every step of the witness is written out, so nothing is silent: ``ordercheck replay``
+    # re-checks it step by step (the rejected record of a deviation is an ``observe`` line)
+    header = {"model": model, "model_spec": spec, "delivery": delivery,
+              "title": f"{j.order}: {j.verdict.value}: {j.reason}"}
+    text = dumps(steps, header)
+    if j.verdict is Verdict.DEVIATING and j.at is not None:
+        import json
+
+        line = {"n": len(steps), "kind": "observe", "status": {j.at.party: j.at.state}}
+        text += json.dumps(line, sort_keys=True) + "\n"
+    return text
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    """Judge every order of the logs; print the report; exit 0/1/2/3 (module docstring)."""
+    if args.settle < 1:
+        raise UsageError(f"--settle {args.settle}: must be at least 1")
+    if args.capacity < 1:
+        raise UsageError(f"--capacity {args.capacity}: must be at least 1")
+    slack = parse_duration(args.slack)
+    if slack is None:
+        raise UsageError(f"--slack {args.slack!r}: not a duration like 15m, 1h")
+    now = None
+    if args.now is not None:
+        try:
+            now = parse_time(args.now)
+        except ValueError as exc:
+            raise UsageError(f"--now: {exc}") from None
+    workflow, spec = _workflow(args)
+    classify, classifier_spec = _classifier(args)
+    system = JointSystem(workflow, delivery=args.delivery, capacity=args.capacity)
+    graph = explore_model(system)
+    timers = [(t.name, t.party, t.event, t.duration) for t in workflow.timers]
+    overrides = parse_overrides(args.timer, [t.name for t in workflow.timers])
+    judge = Judge(graph, timers, overrides, slack)
+    parties = judge.parties
+    domains = _domains(args.domain, parties)
+    links = read_link_file(Path(args.link)) if args.link else None
+    ledger = Ledger()
+    reader = LogReader(ledger, parties=parties, domains=domains,
+                       check=status_check(dict(judge.statuses), classify, classifier_spec))
+    linker = Linker(parties[0], links)
+    report = check_logs(args.sources, judge=judge, reader=reader, linker=linker,
+                        model=f"{workflow.name} (delivery {args.delivery})", now=now,
+                        keep_rows=args.format == "csv" or args.out is not None,
+                        settle=args.settle)
+    traces: dict[str, str] = {}
+    if args.out is not None:
+        traces = _write_out(Path(args.out), report, judge, workflow.name, spec, args.delivery)
+    render = {"text": to_text, "json": to_json, "markdown": to_markdown}
+    if args.format == "csv":
+        sys.stdout.write(to_csv(report))
+    else:
+        sys.stdout.write(render[args.format](report, traces))
+    if report.orders == 0:
+        sys.stderr.write("ordercheck logs: no order judged (no usable record): UNKNOWN\n")
+    return report.exit_code
+
+
+def _write_out(out: Path, report: FleetReport, judge: Judge, model: str, spec: str,
+               delivery: str) -> dict[str, str]:
+    folder = out / "traces"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot create ({exc.strerror})") from None
+    traces: dict[str, str] = {}
+    used: set[str] = set()
+    for j in report.bad:
+        name = safe_name(j.order)
+        while name in used:
+            name += "_"
+        used.add(name)
+        path = folder / f"{name}.jsonl"
+        path.write_text(trace_text(judge, j, model, spec, delivery), encoding="utf-8")
+        traces[j.order] = f"traces/{name}.jsonl"
+    (out / "report.txt").write_text(to_text(report, traces), encoding="utf-8")
+    (out / "report.json").write_text(to_json(report, traces), encoding="utf-8")
+    (out / "report.md").write_text(to_markdown(report, traces), encoding="utf-8")
+    (out / "report.csv").write_text(to_csv(report), encoding="utf-8")
+    return traces
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (tests, bench) until the CLI wires ``register``: same exit codes."""
+    parser = argparse.ArgumentParser(prog="ordercheck")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        sys.stderr.write(f"ordercheck: {exc}\n")
+        return 2
+    except UserCodeError as exc:
+        sys.stderr.write(f"ordercheck: {exc.report()}\n")
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
