@@ -375,7 +375,7 @@ def test_every_citation_tag_is_a_known_source():
 def test_a_mutant_whose_patch_no_longer_applies_fails_loudly(tmp_path, monkeypatch):
     """A model edit that moves a patched line must not silently test the unmutated model."""
     monkeypatch.setitem(mutants.PATCHES, "stale", [("seller.py", "no such text", "x")])
-    with pytest.raises(mutants.PatchDoesNotApply, match="seller.py has 0 copies"):
+    with pytest.raises(mutants.PatchDoesNotApply, match=r"seller\.py has 0 copies"):
         mutants.patched_package("stale", tmp_path)
 
 
