@@ -9,7 +9,7 @@ What is measured, and why so:
 * **the log**: the model-driven generator (``checks/logs/generate.py``) writes Feed v3 JSON
   lines (15 % hook bodies) with every fault the tests use: duplicates, reordering, the cancel
   flip, unmapped statuses, malformed lines.  Generation is not timed.
-* **ordercheck**: ``python -m ordercheck.checks.logs.command logs LOG --format json`` in a
+* **ordercheck**: ``python -m ordercheck logs LOG --format json`` in a
   child process — model exploration, reading, linking, ordering, judging, rendering: end to
   end from the JSON-lines file.  events/s = records in the file / wall seconds; peak memory =
   the child's peak RSS (``resource.getrusage(RUSAGE_CHILDREN)``).
@@ -82,7 +82,7 @@ def child_peak_kb() -> int:
 
 def run_ordercheck(log: Path) -> dict[str, float]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "ordercheck.checks.logs.command", "logs",
+    done = subprocess.run([sys.executable, "-m", "ordercheck", "logs",
                            str(log), "--format", "json", "--now", NOW_ISO],
                           capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - started

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ordercheck.checks.logs.command import main
+from ordercheck.checks.cli import main
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC).timestamp()
 NOW = "2025-03-05T12:00:00Z"  # four days after T0

@@ -136,7 +136,7 @@ def test_link_file_and_one_sided_orders(tmp_path: Path, capsys: pytest.CaptureFi
     assert (code, verdicts(rep)) == (0, {"incomplete": 1, "conforming": 1})
     link.write_text("market,seller\n")
     code, _out, err = run(capsys, str(log), "--link", str(link))
-    assert code == 2 and err == (f"ordercheck: --link {link}:1: expected the header "
+    assert code == 2 and err == (f"ordercheck: error: --link {link}:1: expected the header "
                                  "'marketplace_order_id,seller_order_id', got 'market,seller'\n")
 
 
@@ -263,7 +263,7 @@ def test_bad_usage_is_exit_2_naming_the_place(tmp_path: Path, argv: list[str], m
                                                capsys: pytest.CaptureFixture[str]) -> None:
     log = write_lines(tmp_path / "feed.jsonl", feed_items("100-01", HAPPY))
     code, out, err = run(capsys, *[str(log) if a == "LOG" else a for a in argv])
-    assert (code, out, err) == (2, "", f"ordercheck: {message}\n")
+    assert (code, out, err) == (2, "", f"ordercheck: error: {message}\n")
 
 
 def test_a_classifier_that_raises_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -273,7 +273,7 @@ def test_a_classifier_that_raises_is_exit_2(tmp_path: Path, capsys: pytest.Captu
     log = write_lines(tmp_path / "feed.jsonl", items)
     code, out, err = run(capsys, str(log), "--statuses", "tests.test_logs:raising")
     assert code == 2 and out == ""
-    assert err.startswith("ordercheck: --statuses 'tests.test_logs:raising'('strange') raised "
+    assert err.startswith("ordercheck: error: --statuses 'tests.test_logs:raising'('strange') raised "
                           "RuntimeError: no\n")
 
 

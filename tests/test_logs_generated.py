@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ordercheck.checks.belief import explore_model
-from ordercheck.checks.logs.command import main
+from ordercheck.checks.cli import main
 from ordercheck.checks.logs.generate import Generated, generate_file
 from ordercheck.checks.logs.judge import Judge
 from ordercheck.checks.logs.records import LineFate

@@ -21,17 +21,17 @@ from typing import Any
 
 from .. import loading, usercode
 from ..belief import explore_model
-from ..errors import UsageError, UserCodeError
+from ..errors import UsageError
+from ..logs.fleet import DEFAULT_SETTLE, FleetReport, check_logs
+from ..logs.judge import Judge, Judgement, Verdict
+from ..logs.link import Linker, read_link_file
+from ..logs.parse import VTEX_DOMAINS, LogReader, StatusCheck, parse_time
+from ..logs.records import Ledger
+from ..logs.render import to_csv, to_json, to_markdown, to_text
+from ..logs.timers import parse_duration, parse_overrides
 from ..protocol import Workflow
 from ..system import DELIVERY_MODES, JointSystem
 from ..trace import dumps
-from .fleet import DEFAULT_SETTLE, FleetReport, check_logs
-from .judge import Judge, Judgement, Verdict
-from .link import Linker, read_link_file
-from .parse import VTEX_DOMAINS, LogReader, StatusCheck, parse_time
-from .records import Ledger
-from .render import to_csv, to_json, to_markdown, to_text
-from .timers import parse_duration, parse_overrides
 
 BUILTIN_MODULE = "ordercheck.model.vtex"
 BUILTIN_VARIANTS = ("documented", "observed")
@@ -230,23 +230,3 @@ def _write_out(out: Path, report: FleetReport, judge: Judge, model: str, spec: s
     (out / "report.md").write_text(to_markdown(report, traces), encoding="utf-8")
     (out / "report.csv").write_text(to_csv(report), encoding="utf-8")
     return traces
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (tests, bench) until the CLI wires ``register``: same exit codes."""
-    parser = argparse.ArgumentParser(prog="ordercheck")
-    sub = parser.add_subparsers(dest="command", required=True)
-    register(sub)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except UsageError as exc:
-        sys.stderr.write(f"ordercheck: {exc}\n")
-        return 2
-    except UserCodeError as exc:
-        sys.stderr.write(f"ordercheck: {exc.report()}\n")
-        return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
