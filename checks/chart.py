@@ -23,6 +23,7 @@ chart empty) are rejected with a clear :class:`InvalidModel` error rather than a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from statemachine.graph import iterate_states
@@ -30,6 +31,12 @@ from statemachine.graph import iterate_states
 from .protocol import DEFER_ATTR, META_ATTR, InvalidModel, TransitionMeta
 
 GuardSpec = tuple[tuple[str, bool], ...]
+
+
+class StateKind(StrEnum):
+    ATOMIC = "atomic"  # a status an order can be in
+    COMPOUND = "compound"  # groups statuses (e.g. seller ``fulfilling``)
+    HISTORY = "history"  # a pseudo-state: "back to whichever status held before"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,7 +47,7 @@ class StateInfo:
     value: str  # status id used everywhere else
     name: str
     parent: str | None  # parent's value
-    kind: str  # "atomic" | "compound" | "history"
+    kind: StateKind
     final: bool
     initial: bool
     history_deep: bool = False
@@ -140,12 +147,12 @@ class _Compiler:
         value = str(s.value)
         parent = str(s.parent.value) if s.parent is not None else None
         if s.is_history:
-            kind = "history"
+            kind = StateKind.HISTORY
             value = f"{parent}.H"
         elif s.is_compound:
-            kind = "compound"
+            kind = StateKind.COMPOUND
         else:
-            kind = "atomic"
+            kind = StateKind.ATOMIC
         if value in self.states:
             raise InvalidModel(f"{self.where}, state {s.id!r}", f"duplicate state value {value!r}")
         if s.id in self.by_id:

@@ -35,6 +35,7 @@ A channel holds at most ``capacity`` messages; a send beyond it is a *bound hit*
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from .chart import CompiledChart, GuardSpec, TransitionInfo, compile_chart
 from .codec import ChannelCodec, StateCodec
@@ -60,9 +61,17 @@ __all__ = [
     "TransitionSystem",
 ]
 
-#: Step kinds in :class:`Action` (a fired transition, or one of :class:`Take`).
-FIRE = "fire"
-DELIVER, DELIVER_KEEP, LOSE = Take.DELIVER.value, Take.DELIVER_KEEP.value, Take.LOSE.value
+class ActionKind(StrEnum):
+    """What an :class:`Action` does: fire a transition, or one of the network's :class:`Take`s."""
+
+    FIRE = "fire"
+    DELIVER = Take.DELIVER.value
+    DELIVER_KEEP = Take.DELIVER_KEEP.value
+    LOSE = Take.LOSE.value
+
+
+FIRE, DELIVER, DELIVER_KEEP, LOSE = (ActionKind.FIRE, ActionKind.DELIVER,
+                                     ActionKind.DELIVER_KEEP, ActionKind.LOSE)
 _TAKE_FLAG = {Take.DELIVER: 0, Take.DELIVER_KEEP: 1, Take.LOSE: 2}
 
 
@@ -70,7 +79,7 @@ _TAKE_FLAG = {Take.DELIVER: 0, Take.DELIVER_KEEP: 1, Take.LOSE: 2}
 class Action:
     """What one joint step did.  Interned: edges carry the label's integer id."""
 
-    kind: str  # FIRE | DELIVER | DELIVER_KEEP | LOSE
+    kind: ActionKind
     party: str  # the party whose chart moved (the receiver for deliveries)
     event: str  # chart event ("" for a lost message)
     actor: str
@@ -267,13 +276,13 @@ class TransitionSystem:
             q = self.party_index[m.receiver]
             chart = self.charts[q]
             for kind in (k for k in kinds if k is not Take.LOSE):
-                self._label(Action(kind=kind.value, party=m.receiver, event=m.event,
+                self._label(Action(kind=ActionKind(kind.value), party=m.receiver, event=m.event,
                                       actor=NETWORK_ACTOR, transition=-1, message=m.name,
                                       ignored=True))
                 for tindex, info in enumerate(chart.transitions):
                     if info.event == m.event:
                         self._label(Action(
-                            kind=kind.value, party=m.receiver, event=m.event,
+                            kind=ActionKind(kind.value), party=m.receiver, event=m.event,
                             actor=NETWORK_ACTOR, transition=self._toffset[q] + tindex,
                             message=m.name, sends=info.meta.sends))
             if Take.LOSE in kinds:
@@ -510,13 +519,13 @@ class TransitionSystem:
             return (-1, 0, 0)
         chosen = self._select(q, cfg, m.event, view)
         if chosen is None:
-            label = self._label(Action(kind=kind, party=m.receiver, event=m.event,
+            label = self._label(Action(kind=ActionKind(kind), party=m.receiver, event=m.event,
                                           actor=NETWORK_ACTOR, transition=-1, message=m.name,
                                           ignored=True))
             return (label, 0, 0)
         tindex, nxt = chosen
         info = self.charts[q].transitions[tindex]
-        label = self._label(Action(kind=kind, party=m.receiver, event=m.event,
+        label = self._label(Action(kind=ActionKind(kind), party=m.receiver, event=m.event,
                                       actor=NETWORK_ACTOR, transition=self._toffset[q] + tindex,
                                       message=m.name, sends=info.meta.sends))
         return (label, (cfg ^ nxt) << self._shift[q], self._sends(q, tindex))

@@ -117,3 +117,39 @@ def test_action_table_is_static():
     before = list(ts.labels)
     explore(ts)
     assert ts.labels == before
+
+
+class PlainGraph:
+    """An Explorable with no StateCharts at all: a hand-drawn graph of ints."""
+
+    def __init__(self, edges: dict[int, list[tuple[int, int]]]) -> None:
+        self.initial = 0
+        self.overflowed: set[int] = set()
+        self.edges = edges
+
+    def successors(self, state: int) -> list[tuple[int, int]]:
+        return list(self.edges.get(state, []))
+
+
+#  0 -a-> 10 -b-> 20 -c-> 0 ;  10 -d-> 30 (a dead end) ;  40 is unreachable
+DIAMOND = {0: [(0, 10)], 10: [(1, 20), (3, 30)], 20: [(2, 0)], 40: [(0, 0)]}
+
+
+@pytest.mark.parametrize("explorer", [None, DepthFirst()], ids=["bfs", "dfs"])
+def test_explorers_on_a_plain_graph(explorer):
+    graph = explore(PlainGraph(DIAMOND), explorer=explorer)
+    assert sorted(graph.states) == [0, 10, 20, 30]
+    assert edge_set(graph) == {(0, 0, 10), (10, 1, 20), (10, 3, 30), (20, 2, 0)}
+    assert graph.complete
+
+
+def test_bfs_numbering_depths_and_bounds_on_a_plain_graph():
+    graph = explore(PlainGraph(DIAMOND))
+    assert graph.states == [0, 10, 20, 30]
+    assert list(graph.depth) == [0, 1, 2, 2]
+    assert graph.path_to(3) == [(-1, 0), (0, 1), (3, 3)]
+    cut = explore(PlainGraph(DIAMOND), max_states=2)
+    assert (cut.states, cut.complete, cut.bounds_hit) == ([0, 10], False, ["max-states"])
+    assert cut.open_states() == [1]  # 10 was being expanded when the bound struck
+    deep = explore(PlainGraph(DIAMOND), max_depth=1)
+    assert (sorted(deep.cut), deep.bounds_hit) == ([1], ["max-depth"])
