@@ -61,6 +61,10 @@ class ModelEntry:
     #: variants whose deadlocks are drawn as sequence diagrams
     sequence_variants: tuple[str, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    #: ``ordercheck logs``: the variant recorded orders are judged against by default, and the
+    #: status classifier (``module:function``: status id -> modelled / known outside the flow)
+    log_variant: str = ""
+    status_classifier: str = ""
     #: actor -> colour of its transitions in statecharts
     actor_colors: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)

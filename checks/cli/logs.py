@@ -32,10 +32,12 @@ from ..logs.timers import parse_duration, parse_overrides
 from ..protocol import Workflow
 from ..system import DELIVERY_MODES, JointSystem
 from ..trace import dumps
+from .common import DEFAULT_ENTRY, VARIANTS, model_spec, positive_int, resolve_model
 
-BUILTIN_MODULE = "ordercheck.model.vtex"
-BUILTIN_VARIANTS = ("documented", "observed")
-DEFAULT_CLASSIFIER = "ordercheck.model.vtex.statuses:classify"
+#: The built-in model's defaults for logs, from its catalog entry (no model named here).
+LOG_VARIANT = ((DEFAULT_ENTRY.log_variant or DEFAULT_ENTRY.default_variant)
+               if DEFAULT_ENTRY else None)
+DEFAULT_CLASSIFIER = (DEFAULT_ENTRY.status_classifier or None) if DEFAULT_ENTRY else None
 FORMATS = ("text", "json", "markdown", "csv")
 
 
@@ -44,15 +46,15 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("logs", help="check recorded feed/hook logs against the model, per order")
     p.add_argument("sources", nargs="+", metavar="LOG",
                    help="files, folders (read recursively) or - for stdin; gzip is detected")
-    p.add_argument("--variant", choices=BUILTIN_VARIANTS, default="observed",
-                   help="built-in VTEX model variant (default: %(default)s: the platform as "
-                        "it behaves, known issues included, so their orders are doomed)")
+    p.add_argument("--variant", choices=VARIANTS, default=LOG_VARIANT,
+                   help="built-in model variant (default: %(default)s, the model's choice for "
+                        "recorded orders)")
     p.add_argument("--model", metavar="SPEC", help="your own model (module:attribute)")
     p.add_argument("--statuses", metavar="SPEC",
                    help="status classifier (module:function); default for the built-in model: "
                         f"{DEFAULT_CLASSIFIER}; 'none' for none")
     p.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
-    p.add_argument("--capacity", type=int, default=4, metavar="N")
+    p.add_argument("--capacity", type=positive_int, default=4, metavar="N")
     p.add_argument("--link", metavar="FILE",
                    help="CSV marketplace_order_id,seller_order_id (default: the VTEX id rule)")
     p.add_argument("--domain", action="append", default=[], metavar="NAME=PARTY",
@@ -76,24 +78,14 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 
 def _workflow(args: argparse.Namespace) -> tuple[Workflow, str]:
-    spec = args.model or f"{BUILTIN_MODULE}:{args.variant}"
-    if not spec.strip():
-        raise UsageError("--model '': empty; expected module:attribute")
-    where = f"--model {spec!r}"
-    obj, attr = loading.load_attribute(spec, where)
-    if callable(obj) and not isinstance(obj, Workflow):
-        usercode.register(obj, f"{where}: {attr}()")
-        obj = usercode.calling(f"{where}: {attr}()", obj)
-    if not isinstance(obj, Workflow):
-        raise UsageError(f"{where}: expected a Workflow, got {type(obj).__name__}")
-    usercode.check_workflow(obj)
-    return obj, spec
+    spec = model_spec(args)
+    return resolve_model(spec), spec
 
 
 def _classifier(args: argparse.Namespace) -> tuple[Callable[[str], Any] | None, str]:
     spec = args.statuses
     if spec is None:
-        spec = DEFAULT_CLASSIFIER if args.model is None else "none"
+        spec = (DEFAULT_CLASSIFIER or "none") if args.model is None else "none"
     if spec == "none":
         return None, spec
     fn, _ = loading.load_attribute(spec, f"--statuses {spec!r}")

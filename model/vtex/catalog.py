@@ -27,6 +27,9 @@ ENTRY = ModelEntry(
                           ("marketplace", "Marketplace and customer care service"),
                           ("seller", "Seller"))),
     sequence_variants=("observed",),
+    # the platform as it behaves, known issues included, so their orders come out doomed
+    log_variant="observed",
+    status_classifier="ordercheck.model.vtex.statuses:classify",
     actor_colors={"shopper": "#1f77b4", "customer-care": "#17becf", "seller": "#2ca02c",
                   "platform": "#555555"},
     scenarios=(Scenario(name="sequence-ki-1004978", path=SCENARIOS / "ki-1004978.jsonl",
