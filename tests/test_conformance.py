@@ -27,37 +27,50 @@ def graph():
     return explore(JointSystem(documented()))
 
 
-def test_tour_covers_every_step_of_every_transition(graph):
-    model = ConformanceModel(graph, frozenset())
-    suite = cases(graph, model)
-    assert len(suite) == 28
-    steps = {model.step_of(i, lab) for i in range(graph.n_states)
-             for lab, _ in graph.successors(i)} - {-1}
-    assert set().union(*(c.covers for c in suite)) == steps
-    assert len(steps) == 54
-    fireable = {graph.system.labels[lab].transition for lab in graph.succ_label} - {-1}
-    assert {c.transition for c in suite} <= fireable
+def test_tour_plans_one_finished_case_per_joint_context(graph):
+    model = ConformanceModel(graph, frozenset({"platform"}))
+    suite = cases(model)
+    assert (len(model.targets.targets), len(suite)) == (104, 68)
+    assert sum(len(c.commands) for c in suite) == 571
+    assert set().union(*(c.covers for c in suite)) == set(model.targets.reachable())
+    # every case finishes the story: nothing is left in flight at its planned end
+    assert all(not model.tracker.in_flight(c.states[-1]) for c in suite)
+    full = ConformanceModel(graph, frozenset())
+    assert (len(full.targets.targets), len(cases(full))) == (221, 129)
 
 
-def test_conforming_implementation_passes(graph):
+def test_conforming_implementation_passes_with_full_coverage(graph):
     model = ConformanceModel(graph, frozenset({"platform"}))
     tour = run_tour(model, DocumentedImpl)
-    assert (tour.passed, tour.failures, tour.errors) == (28, [], [])
+    assert (tour.passed, tour.failures, tour.errors) == (68, [], [])
+    required = model.targets.drivable(tour.visited)
+    assert (len(required), len(required - tour.covered_targets)) == (101, 0)
     outcome = run_stateful(model, DocumentedImpl, budget=30, seed=1)
     assert outcome.failure is None and outcome.error is None
 
 
 def test_full_control_implementation_passes_the_tour(graph):
-    tour = run_tour(ConformanceModel(graph, frozenset()), FullControlImpl)
-    assert tour.passed == 28
-    fireable = {graph.system.labels[lab].transition for lab in graph.succ_label} - {-1}
-    assert tour.covered == fireable
+    model = ConformanceModel(graph, frozenset())
+    tour = run_tour(model, FullControlImpl)
+    assert tour.passed == 129
+    assert tour.covered_targets == set(model.targets.reachable())
+
+
+def test_an_implementation_that_never_takes_its_own_steps_is_caught(graph):
+    """Declared automatic but never moving by itself: the settled-state oracle names the
+    step it owes (before it, "not yet" and "never" looked the same)."""
+    tour = run_tour(ConformanceModel(graph, frozenset({"platform"})), FullControlImpl)
+    assert tour.passed == 0
+    assert str(tour.failures[0][1]) == (
+        "step 0 (fresh order) the implementation settled showing {marketplace: "
+        "order-created, seller: null} but owes its own step: platform: "
+        "marketplace.complete_checkout")
 
 
 def test_production_behaviour_is_caught_by_the_tour(graph):
     model = ConformanceModel(graph, frozenset({"platform"}))
     tour = run_tour(model, ObservedImpl)
-    assert tour.passed == 21
+    assert tour.passed == 60
     reasons = {str(div).split(": ", 1)[1] for _, div in tour.failures}
     assert reasons == {
         "the implementation accepted seller.decline, which the model forbids here (statuses "
@@ -93,12 +106,29 @@ def test_hypothesis_is_deterministic_per_seed(graph):
 
 def test_vectors_validate_and_pass_on_a_full_control_implementation(graph):
     vecs = vectors(graph, "vtex-documented")
-    assert len(vecs) == 28
+    assert len(vecs) == 129
     schema = json.loads(SCHEMA.read_text())
     for v in vecs:
         jsonschema.validate(v, schema)
     impl = FullControlImpl()
-    assert [run_vector(impl, v) for v in vecs] == [None] * 28
+    assert [run_vector(impl, v) for v in vecs] == [None] * 129
+
+
+def test_vectors_at_settled_points_replay_literally_on_an_automatic_implementation(graph):
+    from docs.examples.vtex_oms.reference import ReferenceOMS
+
+    vecs = vectors(graph, "vtex-documented", frozenset({"platform"}))
+    assert len(vecs) == 68
+    schema = json.loads(SCHEMA.read_text())
+    for v in vecs:
+        jsonschema.validate(v, schema)
+    impl = ReferenceOMS()
+    assert [run_vector(impl, v) for v in vecs] == [None] * 68
+    # end-of-life probes: an invoice where the story ended (canceled, invoiced) is refused
+    invoice = {"kind": "fire", "party": "seller", "event": "invoice"}
+    assert sum(invoice in v["final_must_reject"] for v in vecs) == 58
+    canceled = [v for v in vecs if v["steps"][-1]["expect"]["seller"] == "canceled"]
+    assert canceled and all(invoice in v["final_must_reject"] for v in canceled)
 
 
 def test_vectors_catch_production_behaviour(graph):
@@ -129,5 +159,5 @@ def test_conform_cli_exit_codes(capsys, tmp_path):
                  "--no-hypothesis", "--out", str(tmp_path)]) == 1
     report = json.loads((tmp_path / "conformance.json").read_text())
     assert report["verdict"] == "NONCONFORMING"
-    assert len(report["tour"]["failures"]) == 7
+    assert len(report["tour"]["failures"]) == 8
     assert main(["conform", "--adapter", "python:tests.adapters:Nope"]) == 2

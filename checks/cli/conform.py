@@ -36,7 +36,7 @@ def cmd_conform(args: argparse.Namespace) -> int:
     )
     from ..conformance.session import ConformanceModel
     from ..conformance.stateful import run_stateful
-    from ..conformance.tour import cases, commands_of, run_tour
+    from ..conformance.tour import run_tour
 
     if args.no_tour and args.no_hypothesis:
         raise UsageError("--no-tour --no-hypothesis: nothing to run (a run that tests "
@@ -71,6 +71,8 @@ def cmd_conform(args: argparse.Namespace) -> int:
     failed = errored = False
     commands = 0
     covered: set[int] = set()
+    covered_targets: set[int] = set()
+    visited: set[int] = set()
     seen: set[tuple[str, str]] = set()
     unknown: dict[tuple[str, str], int] = {}  # unknown status -> divergences resting on it
 
@@ -90,23 +92,26 @@ def cmd_conform(args: argparse.Namespace) -> int:
     if not args.no_tour:
         tour = run_tour(model, make, timeout=args.timeout, header=header)
         covered |= tour.covered
+        covered_targets |= tour.covered_targets
+        visited |= tour.visited
         seen |= tour.seen_status
         commands += tour.steps
-        n_cases = len(cases(graph, model))
-        lines.append(f"  tour: {tour.passed}/{n_cases} cases passed, {tour.steps} commands")
+        n_cases = tour.cases
+        lines.append(f"  tour: {tour.passed}/{n_cases} cases passed ({len(model.targets.targets)} "
+                     f"coverage targets), {tour.steps} commands")
         report["tour"] = {"cases": n_cases, "passed": tour.passed, "commands": tour.steps,
                           "failures": [], "errors": []}
         failures = [(case, div) for case, div in tour.failures if not unknown_status(div)]
         for k, (case, div) in enumerate(failures, start=1):
             failed = True
             path = save(f"tour-{k:02d}.jsonl", div.session.trace(header))
-            lines.append(f"  FAIL tour case for {model.step_names[case.target]}")
+            lines.append(f"  FAIL tour case for {model.targets.name(case.target)}")
             lines.append(f"       {div}")
             if path:
                 lines.append(f"       trace: {path}")
             report["tour"]["failures"].append({
-                "target": model.step_names[case.target], "reason": str(div),
-                "commands": [c.to_json() for c in commands_of(model, case)], "trace": path})
+                "target": model.targets.name(case.target), "reason": str(div),
+                "commands": [c.to_json() for c in case.commands], "trace": path})
         for _case, error, partial in tour.errors:
             errored = True
             path = save("tour-adapter-error.jsonl", partial)
@@ -116,6 +121,8 @@ def cmd_conform(args: argparse.Namespace) -> int:
         outcome = run_stateful(model, make, budget=args.budget, steps=args.steps,
                                seed=args.seed, timeout=args.timeout, header=header)
         covered |= outcome.covered
+        covered_targets |= outcome.covered_targets
+        visited |= outcome.visited
         seen |= outcome.seen_status
         commands += outcome.steps
         report["hypothesis"] = {"budget": args.budget, "commands": outcome.steps,
@@ -154,10 +161,35 @@ def cmd_conform(args: argparse.Namespace) -> int:
         "transitions": sorted(system.transitions[t].label for t in covered & fireable),
         "transitions_missed": sorted(system.transitions[t].label for t in fireable - covered),
         "statuses_missed": sorted(f"{p}:{s}" for p, s in statuses - seen)}
+    # Coverage decides between CONFORMS and INCONCLUSIVE: passing a run that never reached a
+    # context says nothing about it.  Required: the targets the implementation lets a run
+    # reach (see CoverageTargets.drivable), or the share the user set with --min-coverage.
+    required = model.targets.drivable(visited)
+    got = covered_targets & required
+    behind = model.targets.reachable() - required
+    share = 100.0 * len(got) / len(required) if required else 0.0
+    lines.append(f"  coverage targets: {len(got)}/{len(required)} ({share:.1f}%)"
+                 + (f"; {len(behind)} more behind choices the implementation never made"
+                    if behind else ""))
+    missed = sorted(required - covered_targets)
+    report["coverage"]["targets"] = {
+        "total": len(model.targets.targets), "required": len(required), "covered": len(got),
+        "missed": [model.targets.name(t) for t in missed],
+        "behind_choices": [model.targets.name(t) for t in sorted(behind)],
+        "min_coverage": args.min_coverage}
     # a run that sent no command or exercised no model transition proved nothing:
     # inconclusive, not a pass
     vacuous = ("no command was sent" if not commands else
-               "no model transition was exercised" if not covered & fireable else "")
+               "no model transition was exercised" if not covered & fireable else
+               "no coverage target was required" if not required else "")
+    if not vacuous and missed and share < (args.min_coverage or 100.0):
+        vacuous = (f"{len(missed)} coverage target(s) not covered"
+                   + (f", below --min-coverage {args.min_coverage:g}%"
+                      if args.min_coverage is not None else ""))
+        for t in missed[:20]:
+            lines.append(f"    uncovered: {model.targets.name(t)}")
+        if len(missed) > 20:
+            lines.append(f"    ... and {len(missed) - 20} more (all in --out conformance.json)")
     if errored or failed:
         vacuous = ""
     verdict = ("ERROR" if errored else "NONCONFORMING" if failed else
@@ -171,6 +203,17 @@ def cmd_conform(args: argparse.Namespace) -> int:
     if vacuous:
         return EXIT_UNKNOWN
     return EXIT_BAD_INPUT if errored else (EXIT_VIOLATED if failed else EXIT_OK)
+
+
+def percentage(text: str) -> float:
+    """argparse type: a share in percent, 0 < PCT <= 100."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a percentage, got {text!r}") from None
+    if not 0 < value <= 100:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a percentage in (0, 100], got {text!r}")
+    return value
 
 
 def register(sub: Any) -> None:
@@ -187,6 +230,9 @@ def register(sub: Any) -> None:
     conform.add_argument("--timeout", type=positive_float, default=5.0, metavar="SEC",
                          help="seconds per adapter call")
     conform.add_argument("--out", metavar="DIR", help="write conformance.json and traces/ here")
+    conform.add_argument("--min-coverage", type=percentage, default=None, metavar="PCT",
+                         help="CONFORMS with this share of the required coverage targets "
+                              "covered (default: all of them)")
     conform.add_argument("--no-tour", action="store_true")
     conform.add_argument("--no-hypothesis", action="store_true")
     conform.set_defaults(func=cmd_conform)

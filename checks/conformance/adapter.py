@@ -60,10 +60,15 @@ class Command:
 class Adapter(Protocol):
     """What an implementation under test offers.
 
-    ``automatic``: actors whose steps the implementation takes by itself.
-    ``reset()``: start a fresh order.  ``send(cmd)``: True when the implementation accepted
-    the command, False when it refused it (as VTEX answers 400/409).  ``status()``: party ->
-    status id for the parties it can observe (partial observation is fine).
+    ``automatic``: actors whose steps the implementation takes by itself, or single events
+    named ``party.event`` (a platform step the implementation exposes as a command is left
+    out, so it can be driven).
+    ``reset()``: start a fresh order.  ``settle()`` (optional): return once the
+    implementation has done what it does by itself (a no-op, or absent, for a synchronous
+    one); after it, the implementation owes no automatic step.  ``send(cmd)``: True when the
+    implementation accepted the command, False when it refused it (as VTEX answers 400/409).
+    ``status()``: party -> status id for the parties it can observe (partial observation is
+    fine).
     """
 
     automatic: frozenset[str]
@@ -228,6 +233,12 @@ class Guarded:
 
     def reset(self, where: str) -> None:
         self._call(f"{where} reset()", self.adapter.reset)
+
+    def settle(self, where: str) -> None:
+        """Wait until the implementation has taken its own steps (optional method)."""
+        settle = getattr(self.adapter, "settle", None)
+        if callable(settle):
+            self._call(f"{where} settle()", settle)
 
     def send(self, where: str, command: Command) -> bool:
         answer = self._call(f"{where} send({command})", lambda: self.adapter.send(command))

@@ -12,13 +12,14 @@ Failures shrink to short command sequences; the shrunk run is written as a JSON-
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import hypothesis.core as hypothesis_core
 from hypothesis import HealthCheck, Phase, settings, target
+from hypothesis import seed as seeded_with
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
@@ -35,6 +36,8 @@ class StatefulOutcome:
     covered: set[int] = field(default_factory=set)
     covered_steps: set[int] = field(default_factory=set)
     seen_status: set[tuple[str, str]] = field(default_factory=set)
+    covered_targets: set[int] = field(default_factory=set)
+    visited: set[int] = field(default_factory=set)
 
 
 def _toward_uncovered(model: ConformanceModel, belief: list[int], covered: set[int]
@@ -114,6 +117,7 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
                 outcome.covered |= self.session.covered
                 outcome.covered_steps |= self.session.covered_steps
                 outcome.seen_status |= self.session.seen_status
+                outcome.visited |= self.session.visited
 
         @precondition(lambda self: bool(self.session.enabled()))
         @rule(data=st.data())
@@ -150,6 +154,7 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
             outcome.steps += 1
 
         def teardown(self) -> None:
+            outcome.covered_targets |= self.session.covered_targets()
             if self.best > float("-inf"):
                 target(self.best, label="closest-to-uncovered")  # once per run, as required
             self.session.close()
@@ -158,8 +163,9 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
 
 
 def run_stateful(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
-                 budget: int = 200, steps: int = 40, seed: int = 0, timeout: float = 5.0,
-                 header: dict[str, Any] | None = None) -> StatefulOutcome:
+                 budget: int = 200, steps: int = 40, seed: int = 0,
+                 timeout: float = 5.0, header: dict[str, Any] | None = None
+                 ) -> StatefulOutcome:
     """Run ``budget`` examples of up to ``steps`` commands; deterministic for a given seed."""
     outcome = StatefulOutcome(failure=None, trace=None, steps=0)
     machine = machine_for(model, make_adapter, timeout=timeout, outcome=outcome,
@@ -170,15 +176,11 @@ def run_stateful(model: ConformanceModel, make_adapter: Callable[[], Adapter], *
         suppress_health_check=list(HealthCheck),
         phases=(Phase.generate, Phase.target, Phase.shrink),
     )
-    # The seed is forced the way pytest's --hypothesis-seed does it, so runs are repeatable
-    # and a different --seed explores differently.
-    saved: int | None = hypothesis_core.global_force_seed
-    hypothesis_core.global_force_seed = seed  # type: ignore[assignment]  # typed as None
-    try:
-        run_state_machine_as_test(machine, settings=config)
-    except (Divergence, AdapterError):
-        pass  # recorded in outcome by the machine (the last one is the shrunk run)
-    finally:
-        hypothesis_core.global_force_seed = saved  # type: ignore[assignment]
+    # Public API only: @seed on the machine (run_state_machine_as_test honours it), so runs
+    # are repeatable and a different --seed explores differently.
+    seeded = seeded_with(seed)(machine)
+    # a failure is recorded in outcome by the machine (the last one is the shrunk run)
+    with contextlib.suppress(Divergence, AdapterError):
+        run_state_machine_as_test(seeded, settings=config)
     return outcome
 
