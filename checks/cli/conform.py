@@ -34,6 +34,7 @@ def cmd_conform(args: argparse.Namespace) -> int:
         known_statuses,
         unknown_status_of,
     )
+    from ..conformance.minimize import root_cause
     from ..conformance.session import ConformanceModel
     from ..conformance.stateful import run_stateful
     from ..conformance.tour import run_tour
@@ -102,15 +103,22 @@ def cmd_conform(args: argparse.Namespace) -> int:
         report["tour"] = {"cases": n_cases, "passed": tour.passed, "commands": tour.steps,
                           "failures": [], "errors": []}
         failures = [(case, div) for case, div in tour.failures if not unknown_status(div)]
-        for k, (case, div) in enumerate(failures, start=1):
+        # one root cause, reported once: the shortest case that shows it, and how many broke
+        causes: dict[str, list[tuple[Any, Any]]] = {}
+        for case, div in failures:
+            causes.setdefault(root_cause(div), []).append((case, div))
+        for k, (cause, group) in enumerate(causes.items(), start=1):
             failed = True
+            case, div = min(group, key=lambda cd: (len(cd[1].session.history), cd[0].target))
             path = save(f"tour-{k:02d}.jsonl", div.session.trace(header))
-            lines.append(f"  FAIL tour case for {model.targets.name(case.target)}")
+            lines.append(f"  FAIL tour case for {model.targets.name(case.target)}"
+                         f" (this root cause broke {len(group)} case(s))")
             lines.append(f"       {div}")
             if path:
                 lines.append(f"       trace: {path}")
             report["tour"]["failures"].append({
                 "target": model.targets.name(case.target), "reason": str(div),
+                "root_cause": cause, "cases_broken": len(group),
                 "commands": [c.to_json() for c in case.commands], "trace": path})
         for _case, error, partial in tour.errors:
             errored = True
@@ -182,7 +190,7 @@ def cmd_conform(args: argparse.Namespace) -> int:
     vacuous = ("no command was sent" if not commands else
                "no model transition was exercised" if not covered & fireable else
                "no coverage target was required" if not required else "")
-    if not vacuous and missed and share < (args.min_coverage or 100.0):
+    if not (vacuous or errored or failed) and missed and share < (args.min_coverage or 100.0):
         vacuous = (f"{len(missed)} coverage target(s) not covered"
                    + (f", below --min-coverage {args.min_coverage:g}%"
                       if args.min_coverage is not None else ""))

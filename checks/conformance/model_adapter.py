@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..protocol import Workflow
 from ..system import JointSystem
 from .adapter import Command
+from .session import silent_for
 
 
 class ModelAdapter:
@@ -16,6 +17,7 @@ class ModelAdapter:
         self.system = (workflow if isinstance(workflow, JointSystem)
                        else JointSystem(workflow, delivery=delivery))
         self.automatic = automatic
+        self._silent = silent_for(automatic)
         self.state = self.system.initial
 
     def reset(self) -> None:
@@ -24,8 +26,7 @@ class ModelAdapter:
     def _settle(self, state: int) -> int:
         while True:
             for label, nxt in self.system.successors(state):
-                lab = self.system.labels[label]
-                if lab.actor in self.automatic and lab.kind in ("fire", "deliver"):
+                if self._silent(self.system.labels[label]):
                     state = nxt
                     break
             else:

@@ -7,12 +7,14 @@ After every command the session checks the implementation's statuses against the
 (the model's properties hold on every model state by construction, so consistency with a
 model state is the invariant).  ``hypothesis.target`` steers runs toward transitions not yet
 covered: the score is minus the BFS distance from the current states to the nearest one.
-Failures shrink to short command sequences; the shrunk run is written as a JSON-lines trace.
+Failures shrink to short command sequences, then delta debugging makes them 1-minimal
+(:mod:`.minimize`); the result is written as a JSON-lines trace.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from .adapter import Adapter, AdapterError, Command, Guarded, create
+from .minimize import minimize
 from .session import ConformanceModel, Divergence, Session
 
 
@@ -40,55 +43,32 @@ class StatefulOutcome:
     visited: set[int] = field(default_factory=set)
 
 
-def _toward_uncovered(model: ConformanceModel, belief: list[int], covered: set[int]
-                      ) -> tuple[int, Command | None]:
-    """BFS distance from the belief to the nearest transition not yet covered, and the first
-    command on that shortest path (None when the path starts with automatic steps only)."""
-    graph = model.graph
-    labels = model.system.labels
-    start = sorted(belief)
+def _search(model: ConformanceModel, belief: frozenset[int], hit: Callable[[int], bool]
+            ) -> tuple[int, Command | None]:
+    """BFS over the settled graph from the belief to the nearest coverage target ``hit``
+    accepts: (distance, first command on the way); (0, None) when none is reachable."""
+    targets = model.targets
+    start = sorted(model.settle_filter(belief))
     first: dict[int, Command | None] = {s: None for s in start}
-    seen = set(start)
     queue = deque((s, 0) for s in start)
     while queue:
         s, d = queue.popleft()
-        for label, j in graph.successors(s):
-            cmd = first[s] if first[s] is not None else model.label_command[label]
-            if labels[label].transition >= 0 and model.step_of(s, label) not in covered:
+        for command, label, j in targets.edges.get(s, ()):
+            cmd = first[s] if first[s] is not None else command
+            tid = targets.target_of(s, label, create=False)
+            if tid >= 0 and hit(tid):
                 return d, cmd
-            if j not in seen:
-                seen.add(j)
-                first[j] = cmd
-                queue.append((j, d + 1))
-    return 0, None  # everything reachable is covered
-
-
-def _toward(model: ConformanceModel, belief: list[int], goal: int) -> Command | None:
-    """First command on a shortest path from the belief to a step firing transition ``goal``."""
-    graph = model.graph
-    labels = model.system.labels
-    start = sorted(belief)
-    first: dict[int, Command | None] = {s: None for s in start}
-    queue = deque(start)
-    while queue:
-        s = queue.popleft()
-        for label, j in graph.successors(s):
-            cmd = first[s] if first[s] is not None else model.label_command[label]
-            if labels[label].transition >= 0 and model.step_of(s, label) == goal:
-                return cmd
             if j not in first:
                 first[j] = cmd
-                queue.append(j)
-    return None
+                queue.append((j, d + 1))
+    return 0, None
 
 
 def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
                 timeout: float, outcome: StatefulOutcome, header: dict[str, Any]
                 ) -> type[RuleBasedStateMachine]:
     parties = model.system.parties
-    graph = model.graph
-    goals = sorted({model.step_of(i, lab) for i in range(graph.n_states)
-                    for lab, _ in graph.successors(i)} - {-1})
+    goals = sorted(model.targets.reachable())
 
     class ModelConformance(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -99,6 +79,7 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
             self.session = Session(model, Guarded(create(make_adapter), parties, timeout))
             self.best = float("-inf")
             self.goal: int | None = None
+            self.probed: set[tuple[frozenset[int], Command]] = set()
             self._run(self.session.start)
 
         def _run(self, fn: Callable[[], Any]) -> Any:
@@ -123,22 +104,32 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
         @rule(data=st.data())
         def step(self, data: st.DataObject) -> None:
             enabled = self.session.enabled()
-            # Steering: each run draws a goal transition and, most of the time, takes the
-            # model checker's shortest way to it; otherwise any enabled command.  Goals are
-            # drawn, not taken from global coverage, because Hypothesis replays choices to
-            # shrink: only the run's own draws may decide what happens.
-            if self.goal is None or self.goal in self.session.covered_steps:
+            # Steering: each run draws a goal coverage target (a transition in one joint
+            # context) and, most of the time, takes the settled graph's shortest way to it;
+            # otherwise any enabled command.  Goals are drawn, not taken from global
+            # coverage, because Hypothesis replays choices to shrink: only the run's own draws
+            # may decide what happens.
+            if self.goal is None or self.goal in self.session.covered_targets():
                 self.goal = data.draw(st.sampled_from(goals), label="goal")
             steer = data.draw(st.integers(0, 3), label="steer") > 0
-            hint = _toward(model, list(self.session.belief), self.goal) if steer else None
+            goal = self.goal
+            hint = (_search(model, self.session.belief, lambda t: t == goal)[1]
+                    if steer else None)
             if hint in enabled:
                 command = hint
             else:
                 command = data.draw(st.sampled_from(enabled), label="command")
             self._run(lambda: self.session.apply(command))
             outcome.steps += 1
-            distance, _ = _toward_uncovered(model, list(self.session.belief),
-                                            outcome.covered_steps)
+            # the plausible mistakes where the run now stands are all probed, once per belief
+            # in this run (not across runs: a replayed run must probe the same commands)
+            for bad in self.session.plausible_forbidden():
+                if (self.session.belief, bad) not in self.probed:
+                    self.probed.add((self.session.belief, bad))
+                    self._run(functools.partial(self.session.apply, bad, must_reject=True))
+                    outcome.steps += 1
+            distance, _ = _search(model, self.session.belief,
+                                  lambda t: t not in outcome.covered_targets)
             self.best = max(self.best, -float(distance))
 
         @rule(data=st.data())
@@ -182,5 +173,9 @@ def run_stateful(model: ConformanceModel, make_adapter: Callable[[], Adapter], *
     # a failure is recorded in outcome by the machine (the last one is the shrunk run)
     with contextlib.suppress(Divergence, AdapterError):
         run_state_machine_as_test(seeded, settings=config)
+    if outcome.failure is not None and outcome.error is None:
+        # Hypothesis shrinks choices, not commands: finish with delta debugging
+        outcome.failure = minimize(model, make_adapter, outcome.failure, timeout=timeout)
+        outcome.trace = outcome.failure.session.trace(header or {})
     return outcome
 
