@@ -161,3 +161,38 @@ def test_conform_cli_exit_codes(capsys, tmp_path):
     assert report["verdict"] == "NONCONFORMING"
     assert len(report["tour"]["failures"]) == 8
     assert main(["conform", "--adapter", "python:tests.adapters:Nope"]) == 2
+
+
+def test_uncovered_targets_make_the_verdict_inconclusive(capsys, tmp_path):
+    """Refusing a *may* command conforms, but what it leaves unexercised is not a pass."""
+    adapter = "python:tests.adapters:RefusesMayTimeout"
+    assert main(["conform", "--adapter", adapter, "--no-hypothesis",
+                 "--out", str(tmp_path)]) == 3
+    out = capsys.readouterr().out
+    assert "  coverage targets: 94/101 (93.1%); 3 more behind choices the implementation " \
+           "never made\n" in out
+    assert "    uncovered: seller: waiting-for-manual-authorization --authorization_timeout--> " \
+           "cancel (from waiting-for-manual-authorization) when {marketplace: " \
+           "payment-approved, seller: waiting-for-manual-authorization}; in flight: " \
+           "marketplace->seller:authorize-fulfillment\n" in out
+    assert "  verdict: INCONCLUSIVE (7 coverage target(s) not covered)\n" in out
+    report = json.loads((tmp_path / "conformance.json").read_text())
+    assert (report["verdict"], len(report["coverage"]["targets"]["missed"])) == (
+        "INCONCLUSIVE", 7)
+    assert main(["conform", "--adapter", adapter, "--no-hypothesis",
+                 "--min-coverage", "90"]) == 0
+    assert "verdict: CONFORMS" in capsys.readouterr().out
+    assert main(["conform", "--adapter", adapter, "--min-coverage", "0"]) == 2
+
+
+def test_automatic_may_name_single_events(graph):
+    """The gateway exposed as a command: its denial branch becomes drivable and covered."""
+    from .adapters import PLATFORM_BUT_GATEWAY, GatewayAsCommand
+
+    model = ConformanceModel(graph, PLATFORM_BUT_GATEWAY)
+    tour = run_tour(model, GatewayAsCommand)
+    assert (tour.passed, tour.failures, tour.errors) == (tour.cases, [], [])
+    required = model.targets.drivable(tour.visited)
+    assert required == model.targets.reachable()
+    assert required <= tour.covered_targets
+    assert (len(required), tour.cases) == (115, 75)

@@ -190,6 +190,13 @@ def unknown_status_of(failure: Any, known: Mapping[str, frozenset[str]]
     return found[0] if found else None
 
 
+def _stop() -> None:
+    """Sentinel task: the worker thread ends (see :meth:`Guarded.close`)."""
+
+
+_STOP: Callable[[], Any] = _stop
+
+
 class Guarded:
     """Calls into an adapter with a per-call timeout and answer validation."""
 
@@ -208,6 +215,8 @@ class Guarded:
     def _work(self) -> None:
         while True:
             fn = self._tasks.get()
+            if fn is _STOP:
+                return  # closed: the thread ends, so long runs do not pile threads up
             try:
                 self._results.put((True, fn()))
             except BaseException as exc:  # reported by _call, never swallowed
@@ -262,3 +271,5 @@ class Guarded:
             # closing is best effort; the run's verdict is already known
             with contextlib.suppress(AdapterError):
                 self._call("close()", close)
+        if self._hung is None:
+            self._tasks.put(_STOP)
