@@ -230,8 +230,8 @@ def register(sub: Any) -> None:
     conform.add_argument("--adapter", required=True, metavar="ADAPTER",
                          help="python:module:Class | 'process:CMD' | http://127.0.0.1:PORT")
     conform.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
-    conform.add_argument("--budget", type=positive_int, default=200, metavar="N",
-                         help="Hypothesis examples")
+    conform.add_argument("--budget", type=positive_int, default=300, metavar="N",
+                         help="Hypothesis examples (default %(default)s)")
     conform.add_argument("--steps", type=positive_int, default=40, metavar="N",
                          help="commands per example")
     conform.add_argument("--seed", type=int, default=0, metavar="N")

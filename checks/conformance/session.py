@@ -323,8 +323,16 @@ class Session:
         if self.failure is not None:
             command, observed, reason = self.failure
             if command is not None:
-                line = {"n": len(steps), **command.to_json(), "status": observed,
+                refused = bool(self.history) and not self.history[-1].accepted
+                # a refusal is recorded as one (replay then checks that the model required
+                # the command), not as a step the implementation took
+                what = ({"kind": "refuse", "refused": command.kind, "party": command.party,
+                         ("event" if command.kind == "fire" else "message"): command.name}
+                        if refused else command.to_json())
+                line = {"n": len(steps), **what, "status": observed,
                         "note": f"implementation: {reason}"}
+                if " owes its own step: " in reason:
+                    line["settled"] = sorted(self.model.automatic)
                 text += json.dumps(line, sort_keys=True) + "\n"
         return text
 

@@ -1,8 +1,9 @@
 """Hypothesis stateful testing generated from the model.
 
 The generated ``RuleBasedStateMachine`` has two rules: ``step`` sends a command some model
-state consistent with the run allows (the model's enabledness is the precondition), and
-``must_reject`` sends one no such state allows, which the implementation must refuse.
+state consistent with the run allows (the model's enabledness is the precondition), then
+probes the plausible mistakes where the run stands (now and then any forbidden command), and
+``must_reject`` probes forbidden commands once the story has ended (end-of-life probes).
 After every command the session checks the implementation's statuses against the model
 (the model's properties hold on every model state by construction, so consistency with a
 model state is the invariant).  ``hypothesis.target`` steers runs toward transitions not yet
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import random
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,6 +82,7 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
             self.best = float("-inf")
             self.goal: int | None = None
             self.probed: set[tuple[frozenset[int], Command]] = set()
+            self.rnd: random.Random | None = None
             self._run(self.session.start)
 
         def _run(self, fn: Callable[[], Any]) -> Any:
@@ -104,21 +107,45 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
         @rule(data=st.data())
         def step(self, data: st.DataObject) -> None:
             enabled = self.session.enabled()
+            if data.draw(st.integers(0, 7), label="probe") == 7:
+                self._probe_any(data)  # now and then, any forbidden command
             # Steering: each run draws a goal coverage target (a transition in one joint
             # context) and, most of the time, takes the settled graph's shortest way to it;
             # otherwise any enabled command.  Goals are drawn, not taken from global
             # coverage, because Hypothesis replays choices to shrink: only the run's own draws
             # may decide what happens.
-            if self.goal is None or self.goal in self.session.covered_targets():
-                self.goal = data.draw(st.sampled_from(goals), label="goal")
-            steer = data.draw(st.integers(0, 3), label="steer") > 0
+            # A goal the run has passed (covered, or out of reach: the order moved on) is
+            # redrawn among the targets still ahead that this run has not covered.
+            ahead = model.targets.ahead(self.session.belief)
+            done = self.session.covered_targets()
+            # Why a drawn Random: Hypothesis biases its own draws towards the first option
+            # and towards 0, which would favour shallow targets and "do not steer"; the
+            # Random is seeded from the run's choices, so replay stays exact.
+            if self.rnd is None:
+                self.rnd = data.draw(st.randoms(use_true_random=True), label="rnd")
+            if self.goal is None or self.goal in done or self.goal not in ahead:
+                options = [t for t in ahead if t not in done] or list(ahead) or goals
+                self.goal = self.rnd.choice(options)
             goal = self.goal
-            hint = (_search(model, self.session.belief, lambda t: t == goal)[1]
-                    if steer else None)
-            if hint in enabled:
-                command = hint
-            else:
-                command = data.draw(st.sampled_from(enabled), label="command")
+            sent = 0
+            if self.rnd.random() < 0.875:
+                # drive all the way to the goal (one rule step, several commands), so a deep
+                # joint context is reached whenever it is drawn
+                for _ in range(4 * len(parties) + 16):
+                    hint = _search(model, self.session.belief, lambda t: t == goal)[1]
+                    if hint is None or hint not in self.session.enabled():
+                        break
+                    self._send(hint)
+                    sent += 1
+                    if goal in self.session.covered_targets():
+                        break
+            if not sent:
+                self._send(data.draw(st.sampled_from(enabled), label="command"))
+            distance, _ = _search(model, self.session.belief,
+                                  lambda t: t not in outcome.covered_targets)
+            self.best = max(self.best, -float(distance))
+
+        def _send(self, command: Command) -> None:
             self._run(lambda: self.session.apply(command))
             outcome.steps += 1
             # the plausible mistakes where the run now stands are all probed, once per belief
@@ -128,16 +155,15 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
                     self.probed.add((self.session.belief, bad))
                     self._run(functools.partial(self.session.apply, bad, must_reject=True))
                     outcome.steps += 1
-            distance, _ = _search(model, self.session.belief,
-                                  lambda t: t not in outcome.covered_targets)
-            self.best = max(self.best, -float(distance))
 
+        @precondition(lambda self: not self.session.enabled())
         @rule(data=st.data())
         def must_reject(self, data: st.DataObject) -> None:
-            # mostly the plausible mistakes; sometimes anything forbidden
-            plausible = data.draw(st.integers(0, 3), label="plausible") > 0
-            forbidden = (self.session.plausible_forbidden() if plausible else []) \
-                or self.session.forbidden()
+            # the story has ended: end-of-life probes (anything forbidden must be refused)
+            self._probe_any(data)
+
+        def _probe_any(self, data: st.DataObject) -> None:
+            forbidden = self.session.forbidden()
             if not forbidden:
                 return
             command = data.draw(st.sampled_from(forbidden), label="forbidden")
@@ -154,7 +180,7 @@ def machine_for(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
 
 
 def run_stateful(model: ConformanceModel, make_adapter: Callable[[], Adapter], *,
-                 budget: int = 200, steps: int = 40, seed: int = 0,
+                 budget: int = 300, steps: int = 40, seed: int = 0,
                  timeout: float = 5.0, header: dict[str, Any] | None = None
                  ) -> StatefulOutcome:
     """Run ``budget`` examples of up to ``steps`` commands; deterministic for a given seed."""

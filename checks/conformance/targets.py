@@ -46,6 +46,7 @@ class CoverageTargets:
         self.initial: tuple[int, ...] = tuple(sorted(
             model.settle_filter(model.tracker.initial().after)))
         self.parent: dict[int, tuple[int, Command, int] | None] = {}
+        self._ahead: dict[frozenset[int], tuple[int, ...]] = {}
         self._explore()
 
     def _explore(self) -> None:
@@ -124,6 +125,25 @@ class CoverageTargets:
                     seen.add(j)
                     queue.append(j)
         return frozenset(out)
+
+    def ahead(self, belief: frozenset[int]) -> tuple[int, ...]:
+        """The targets still reachable from ``belief`` (sorted; memoised per belief)."""
+        hit = self._ahead.get(belief)
+        if hit is None:
+            seen = set(self.model.settle_filter(belief))
+            queue = deque(sorted(seen))
+            found: set[int] = set()
+            while queue:
+                s = queue.popleft()
+                for _, label, j in self.edges.get(s, ()):
+                    tid = self.target_of(s, label, create=False)
+                    if tid >= 0:
+                        found.add(tid)
+                    if j not in seen:
+                        seen.add(j)
+                        queue.append(j)
+            hit = self._ahead[belief] = tuple(sorted(found))
+        return hit
 
     def path_to(self, state: int) -> list[tuple[int, Command, int]]:
         """Settled-graph edges (source, command, label) from an initial state to ``state``."""
