@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -197,3 +199,38 @@ def test_automatic_may_name_single_events(graph):
     assert required == model.targets.reachable()
     assert required <= tour.covered_targets
     assert (len(required), tour.cases) == (115, 75)
+
+
+def test_vectors_run_exit_codes(tmp_path, capsys):
+    assert main(["vectors", "--out", str(tmp_path)]) == 0
+    vecs = str(tmp_path / "vectors.jsonl")
+    assert main(["vectors", "run", "--adapter",
+                 "python:docs.examples.vtex_oms.reference:ReferenceOMS", "--vectors", vecs]) == 0
+    assert capsys.readouterr().out.endswith("68/68 vectors passed\n")
+    assert main(["vectors", "run", "--adapter",
+                 "python:docs.examples.vtex_oms.buggy:InvoiceWrongOnSecondRoute",
+                 "--vectors", vecs]) == 1
+    assert capsys.readouterr().out.endswith("64/68 vectors passed\n")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert main(["vectors", "run", "--adapter", "python:tests.adapters:DocumentedImpl",
+                 "--vectors", str(empty)]) == 3
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "v001"}\n')
+    assert main(["vectors", "run", "--adapter", "python:tests.adapters:DocumentedImpl",
+                 "--vectors", str(bad)]) == 2
+    assert f"{bad}:1: not a vector" in capsys.readouterr().err
+    # vectors written for no automatic actor do not fit an implementation that has some
+    assert main(["vectors", "--automatic", "", "--out", str(tmp_path / "full")]) == 0
+    assert main(["vectors", "run", "--adapter", "python:tests.adapters:DocumentedImpl",
+                 "--vectors", str(tmp_path / "full" / "vectors.jsonl")]) == 2
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
+def test_reference_vector_runner_in_node(tmp_path):
+    assert main(["vectors", "--out", str(tmp_path)]) == 0
+    done = subprocess.run(["node", "docs/examples/vectors-runner/run_vectors.js",
+                           str(tmp_path / "vectors.jsonl"), "node",
+                           "docs/examples/node-adapter/oms.js"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stdout) == (0, "68/68 vectors passed\n")

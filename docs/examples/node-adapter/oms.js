@@ -148,7 +148,8 @@ rl.on('line', (line) => {
   try { req = JSON.parse(line); } catch (e) { reply({ ok: false, error: 'request is not JSON' }); return; }
   try {
     switch (req.op) {
-      case 'hello': reply({ ok: true, automatic: ['platform'] }); break;
+      case 'hello': reply({ ok: true, automatic: ['platform'], settle: true }); break;
+      case 'settle': reply({ ok: true }); break;  // synchronous: its own steps are done
       case 'reset': oms = new OMS(); reply({ ok: true }); break;
       case 'send': reply({ ok: true, accepted: oms.send(req.command) }); break;
       case 'status': reply({ ok: true, status: { marketplace: oms.m.status, seller: oms.s.status } }); break;
