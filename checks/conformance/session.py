@@ -25,7 +25,7 @@ from ..explore import StateGraph
 from ..system import DELIVER, FIRE, JointSystem, StepLabel
 from ..trace import TraceStep, dumps, steps_of
 from .adapter import Command, Guarded
-from .targets import CoverageTargets
+from .targets import CoverageTargets, owed_steps
 
 
 class ConformanceModel:
@@ -63,10 +63,7 @@ class ConformanceModel:
         # Why "owed": after settle() the implementation has done what it does by itself, so a
         # model state where one of its automatic *must* steps is still enabled is not a state
         # it can be in.  Without this, "not yet" and "never" look the same.
-        self.owed: list[tuple[int, ...]] = [
-            tuple(lab for lab, _ in graph.successors(i)
-                  if self.silent[lab] and self.must(lab))
-            for i in range(graph.n_states)]
+        self.owed: list[tuple[int, ...]] = owed_steps(self)
         self.settled: frozenset[int] = frozenset(
             i for i in range(graph.n_states) if not self.owed[i])
         self.targets = CoverageTargets(self)

@@ -25,6 +25,15 @@ if TYPE_CHECKING:
     from .session import ConformanceModel
 
 
+def owed_steps(model: ConformanceModel) -> list[tuple[int, ...]]:
+    """Per explored state, the automatic *must* steps (labels) still enabled there: what the
+    implementation owes once it says it has settled."""
+    tracker = model.tracker
+    return [tuple(lab for lab, _ in tracker.successors(i)
+                  if model.silent[lab] and model.must(lab))
+            for i in range(model.graph.n_states)]
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class CoverageTarget:
     """One transition (as a step: transition x source configuration) in one joint context."""
