@@ -2,12 +2,11 @@
 // Reference vector runner in Node (no dependencies): replays ordercheck vectors
 // (checks/schemas/vector.schema.json) against a process adapter that speaks JSON lines.
 //   node run_vectors.js vectors.jsonl node docs/examples/node-adapter/oms.js
-'use strict';
-const { spawn } = require('child_process'), fs = require('fs'), rl = require('readline');
+'use strict'; const { spawn } = require('child_process'), fs = require('fs'), rl = require('readline');
 const [file, ...cmd] = process.argv.slice(2);
 const proc = spawn(cmd[0], cmd.slice(1)), answers = [], waiting = [];
 rl.createInterface({ input: proc.stdout }).on('line', (l) => {
-  const a = JSON.parse(l); if (waiting.length) waiting.shift()(a); else answers.push(a); });
+  const a = JSON.parse(l); (waiting.length ? waiting.shift() : (x) => answers.push(x))(a); });
 const ask = (req) => new Promise((ok) => {
   proc.stdin.write(JSON.stringify(req) + '\n'); if (answers.length) ok(answers.shift()); else waiting.push(ok); });
 const same = (a, b) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
