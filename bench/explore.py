@@ -7,7 +7,7 @@
 For each model it prints states, edges, seconds, states/s, edges/s, memory per state and the
 speed-up over the baseline.  Why each column is measured the way it is:
 
-* **seconds**: ``explore()`` on a freshly compiled ``JointSystem`` (chart compilation is
+* **seconds**: ``explore()`` on a freshly compiled ``TransitionSystem`` (chart compilation is
   excluded, the lazily filled memo tables are included: a real check pays for them).  Runs
   shorter than 0.2 s are repeated and the fastest kept, so the small VTEX rows are not
   timer noise.
@@ -20,7 +20,7 @@ speed-up over the baseline.  Why each column is measured the way it is:
   Small models do not move the peak at all (0).
 * **base st/s, speedup**: a straightforward BFS whose states are tuples (every party's
   configuration id, every channel's message tuple), in a ``set`` and a ``deque``.  Its
-  successor function re-implements the ``JointSystem`` semantics (events, guards, deferral in
+  successor function re-implements the ``TransitionSystem`` semantics (events, guards, deferral in
   transient statuses, the four delivery modes, channel capacity) from the same compiled chart
   tables, without integer packing or memo tables: what "plain CPython BFS over tuples" means
   in docs/architecture.md.  It must find the same states and edges as ``explore()``, or the
@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ordercheck.checks.explore import explore
 from ordercheck.checks.protocol import StatusView, Workflow
-from ordercheck.checks.system import DELIVERY_MODES, JointSystem
+from ordercheck.checks.system import DELIVERY_MODES, TransitionSystem
 from ordercheck.model.vtex import documented, observed
 from tests.toys import n_sellers
 
@@ -58,7 +58,7 @@ TupleState = tuple[Configs, Channels]
 MIN_SECONDS = 0.2  # repeat shorter runs; keep the fastest
 
 
-def baseline(system: JointSystem) -> tuple[int, int]:
+def baseline(system: TransitionSystem) -> tuple[int, int]:
     """Plain BFS over tuple states (configs, channels); returns (states, edges).
 
     Only the compiled charts are shared with ``explore()`` (``moves``, ``defers``, guards):
@@ -178,7 +178,8 @@ class Row:
     base_seconds: float = 0.0
 
 
-def fastest(prepare: Callable[[], JointSystem], run: Callable[[JointSystem], tuple[int, int]]
+def fastest(prepare: Callable[[], TransitionSystem],
+            run: Callable[[TransitionSystem], tuple[int, int]]
             ) -> tuple[tuple[int, int], float]:
     """``run(prepare())``'s result and its best time, ``prepare`` untimed, repeated until the
     timed runs add up to ``MIN_SECONDS`` (each on a fresh system: memo tables start empty)."""
@@ -203,10 +204,10 @@ def measure(make: Callable[[], Workflow], delivery: str, with_baseline: bool) ->
     """Runs in a forked child: timed run (with RSS), traced run, baseline."""
     workflow = make()
 
-    def prepare() -> JointSystem:
-        return JointSystem(workflow, delivery=delivery)
+    def prepare() -> TransitionSystem:
+        return TransitionSystem(workflow, delivery=delivery)
 
-    def run(system: JointSystem) -> tuple[int, int]:
+    def run(system: TransitionSystem) -> tuple[int, int]:
         graph = explore(system)
         return graph.n_states, graph.n_edges
 

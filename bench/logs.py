@@ -107,12 +107,12 @@ def main() -> int:
     from ordercheck.checks.belief import explore_model
     from ordercheck.checks.logs.generate import generate_file
     from ordercheck.checks.logs.judge import Judge
-    from ordercheck.checks.system import JointSystem
+    from ordercheck.checks.system import TransitionSystem
     from ordercheck.checks.trace import load
     from ordercheck.model.vtex import observed
 
     wf = observed()
-    judge = Judge(explore_model(JointSystem(wf)),
+    judge = Judge(explore_model(TransitionSystem(wf)),
                   [(t.name, t.party, t.event, t.duration) for t in wf.timers], {}, 900.0)
     scenarios = [load(ROOT / "model/vtex/scenarios" / f"{n}.jsonl")[1]
                  for n in ("ki-1004978", "ki-1004978-invoiced", "ki-1400005")]

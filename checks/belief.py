@@ -20,7 +20,7 @@ an engine rename touches one place.
 Example — the ``ping_pong`` toy of ``tests/toys.py`` (a sends ping, b answers pong), message
 deliveries silent (``tests/test_belief.py`` runs exactly this)::
 
-    tracker = BeliefTracker(explore_model(JointSystem(ping_pong())),
+    tracker = BeliefTracker(explore_model(TransitionSystem(ping_pong())),
                             silent=by_actor({"network"}))
     moves = [tracker.initial()]                                  # after: {0}
     moves.append(tracker.step(moves[-1].after, Did(ActionRecord("fire", "a", "start"))))
@@ -38,7 +38,7 @@ from typing import Generic, TypeVar
 
 from .analysis import Views
 from .explore import StateGraph, explore
-from .system import FIRE, Action, JointSystem
+from .system import FIRE, Action, TransitionSystem
 
 __all__ = [
     "ActionRecord", "Belief", "BeliefTracker", "Did", "Move", "Observation", "Refused", "Saw",
@@ -50,7 +50,7 @@ Label = Action  # the engine's edge label: kind, party, event, actor, message, i
 K = TypeVar("K", bound=Hashable)
 
 
-def explore_model(system: JointSystem) -> StateGraph:
+def explore_model(system: TransitionSystem) -> StateGraph:
     """The explored graph a tracker works on (the one call into the explorer)."""
     return explore(system)
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ENTRY_POINT_GROUP", "FlowRoles", "ModelEntry", "Scenario", "builtin_specs",
-           "default_entry", "installed"]
+__all__ = ["ENTRY_POINT_GROUP", "FlowRoles", "HttpBinding", "ModelEntry", "Scenario",
+           "builtin_specs", "default_entry", "entry_for", "installed"]
 
 ENTRY_POINT_GROUP = "ordercheck.models"
 
@@ -47,6 +47,24 @@ class Scenario:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HttpBinding:
+    """How the model's commands map to an implementation's HTTP API (``--adapter http://``).
+
+    ``routes``: (party, event) -> (path template with ``{id}``, JSON body) for the commands a
+    person or client calls; ``timers``: events the adapter fires through the test hook
+    ``POST /_test/orders/{id}/timers/{event}``; deliveries go through
+    ``POST /_test/orders/{id}/deliver/{party}/{message}``.  A command with no route is
+    refused."""
+
+    parties: tuple[str, ...]
+    routes: Mapping[tuple[str, str], tuple[str, Mapping[str, Any]]]
+    timers: frozenset[str] = frozenset()
+    status_path: str = "/{party}/api/oms/pvt/orders/{id}"  # GET -> {"status": ...}
+    create_path: str = "/orders"  # POST -> {"orderId": ...}
+    automatic: frozenset[str] = frozenset({"platform"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModelEntry:
     name: str
     module: str  # the module whose attributes are the variants (zero-argument factories)
@@ -65,6 +83,8 @@ class ModelEntry:
     #: status classifier (``module:function``: status id -> modelled / known outside the flow)
     log_variant: str = ""
     status_classifier: str = ""
+    #: the HTTP API an implementation of this model exposes, for ``--adapter http://``
+    http: HttpBinding | None = None
     #: actor -> colour of its transitions in statecharts
     actor_colors: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -102,3 +122,16 @@ def builtin_specs() -> dict[str, str]:
             if entry is default:
                 out[variant] = entry.spec(variant)
     return out
+
+
+def entry_for(spec: str | None) -> ModelEntry | None:
+    """The installed model a spec names (``module:variant`` or a variant of the default
+    model), else the default model (what a bare ``vectors run`` is about)."""
+    default = default_entry()
+    if spec is None:
+        return default
+    for entry in installed().values():
+        if spec.partition(":")[0] == entry.module or (
+                entry is default and spec in entry.variants):
+            return entry
+    return None

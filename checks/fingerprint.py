@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .system import JointSystem
+from .system import TransitionSystem
 
 #: Dependencies whose behaviour the compiled model or the analyses depend on.
 _DEPENDENCIES = ("python-statemachine", "networkx")
@@ -111,7 +111,7 @@ def _const(c: Any) -> Any:
     return repr(c)
 
 
-def describe(system: JointSystem) -> dict[str, Any]:
+def describe(system: TransitionSystem) -> dict[str, Any]:
     """A JSON-able description of the compiled model (sorted, deterministic)."""
     wf = system.workflow
     parties = []
@@ -399,7 +399,7 @@ def spec_modules(spec: str) -> list[str]:
     return [head] if head in sys.modules else []
 
 
-def fingerprint(system: JointSystem, *, roots: list[str] | None = None,
+def fingerprint(system: TransitionSystem, *, roots: list[str] | None = None,
                 **options: Any) -> str:
     """The cache key of checking ``system`` with ``options``; raises :class:`Uncacheable`.
 

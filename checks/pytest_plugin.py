@@ -32,14 +32,14 @@ from typing import Any
 
 import pytest
 
-from . import pipeline
+from . import catalog, pipeline
 from . import report as rep
 from .analysis import BUILTIN_PROPERTIES, Finding
 from .explore import explore
 from .findings import FindingKind
 from .properties import Property, kind_of
 from .protocol import Workflow
-from .system import JointSystem
+from .system import TransitionSystem
 from .trace import write
 from .usercode import check_workflow
 
@@ -247,17 +247,40 @@ class ConformanceCollector(pytest.Collector):
     def collect(self) -> Iterator[pytest.Item]:
         from .conformance.tour import cases
 
-        workflow = _workflow(self.suite.spec)
-        graph = explore(JointSystem(workflow, delivery=self.suite.delivery))
-        from .conformance.session import ConformanceModel
-
-        names = ConformanceModel(graph, frozenset())
-        for case in cases(graph, names):
-            label = names.step_names[case.target]
+        model = _conformance_model(self.suite)
+        for case in cases(model):
+            label = model.targets.name(case.target)
             yield ConformanceItem.from_parent(self, name=f"{self.name}[tour: {label}]",
                                               suite=self.suite, case=case.target)
         yield ConformanceItem.from_parent(self, name=f"{self.name}[hypothesis]",
                                           suite=self.suite, case=None)
+
+
+def _adapter_maker(suite: Conformance) -> Callable[[], Any]:
+    from .conformance.adapter import adapter_factory
+
+    if not isinstance(suite.adapter, str):
+        return suite.adapter
+    entry = catalog.entry_for(suite.spec if isinstance(suite.spec, str) else None)
+    return adapter_factory(suite.adapter, timeout=suite.timeout,
+                           http=entry.http if entry else None)
+
+
+def _conformance_model(suite: Conformance) -> Any:
+    """The conformance model for the suite's adapter: its ``automatic`` set decides the
+    settled graph and so the tour's cases (an adapter that cannot be created is reported by
+    the items that run it; the cases then assume no automatic actor)."""
+    from .conformance.adapter import AdapterError, create
+    from .conformance.session import ConformanceModel
+
+    graph = explore(TransitionSystem(_workflow(suite.spec), delivery=suite.delivery))
+    try:
+        probe = create(_adapter_maker(suite))
+    except AdapterError:
+        return ConformanceModel(graph, frozenset())
+    automatic = frozenset(getattr(probe, "automatic", frozenset()))
+    getattr(probe, "close", lambda: None)()
+    return ConformanceModel(graph, automatic)
 
 
 class ConformanceItem(_OrdercheckItem):
@@ -275,19 +298,16 @@ class ConformanceItem(_OrdercheckItem):
         self.add_marker("ordercheck_conformance")
 
     def runtest(self) -> None:
-        from .conformance.adapter import Guarded, adapter_factory, create
-        from .conformance.session import ConformanceModel, Session
+        from .conformance.adapter import Guarded, create
+        from .conformance.session import Session
         from .conformance.stateful import run_stateful
-        from .conformance.tour import cases, commands_of, play
+        from .conformance.tour import cases, play
 
         suite = self.suite
-        make = (adapter_factory(suite.adapter, timeout=suite.timeout)
-                if isinstance(suite.adapter, str) else suite.adapter)
+        make = _adapter_maker(suite)
+        model = _conformance_model(suite)
+        graph = model.graph
         workflow = _workflow(suite.spec)
-        graph = explore(JointSystem(workflow, delivery=suite.delivery))
-        probe = create(make)
-        model = ConformanceModel(graph, frozenset(getattr(probe, "automatic", frozenset())))
-        probe.close()
         header = {"model": workflow.name, "delivery": suite.delivery,
                   "model_spec": suite.spec if isinstance(suite.spec, str) else ""}
         trace_dir = Path(str(self.config.rootpath)) / ".ordercheck" / "traces"
@@ -301,11 +321,10 @@ class ConformanceItem(_OrdercheckItem):
                 path.write_text(outcome.trace or "", encoding="utf-8")
                 raise PropertyFailed(f"{problem}\n    trace: {path}")
             return
-        case = next(c for c in cases(graph, ConformanceModel(graph, frozenset()))
-                    if c.target == self.case)
+        case = next(c for c in cases(model) if c.target == self.case)
         session = Session(model, Guarded(create(make), graph.system.parties, suite.timeout))
         try:
-            play(session, commands_of(model, case))
+            play(session, case.commands)
         except AssertionError as exc:
             trace_dir.mkdir(parents=True, exist_ok=True)
             path = trace_dir / f"{self._suite_name}-tour-{self.case}.jsonl"

@@ -21,6 +21,7 @@ class ArrowKind(StrEnum):
     MESSAGE = "message"  # a delivery from sender to receiver
     IGNORED = "ignored"  # a delivery the receiver had no transition for
     LOST = "lost"  # the network lost the message
+    REFUSED = "refused"  # an implementation refused a command (conformance traces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,10 @@ def build(records: list[dict[str, Any]], title: str = "") -> Sequence:
         for m in after:  # newly in flight: sent by this step
             if after.count(m) > before.count(m):
                 sent_at.setdefault(m, []).append(n)
-        if kind == "fire":
+        if kind == "refuse":
+            name = str(r.get("event") or r.get("message") or "")
+            arrow = Arrow(n, ArrowKind.REFUSED, party, party, name)
+        elif kind == "fire":
             actor = r.get("actor") or party
             arrow = Arrow(n, ArrowKind.ACTION, actor if actor in seq.lanes else party, party,
                           str(r.get("event", "")))
@@ -85,8 +89,9 @@ def build(records: list[dict[str, Any]], title: str = "") -> Sequence:
                           ArrowKind.IGNORED if r.get("ignored") else ArrowKind.MESSAGE)
             waited = when if when is not None and when != _prev_n(n) else None
             arrow = Arrow(n, arrow_kind, sender, party, msg, waited)
-        changed = {p: r["status"][p] for p in parties
-                   if r["status"].get(p) != prev["status"].get(p)}
+        status = r.get("status") or prev["status"]
+        changed = {p: status[p] for p in parties
+                   if p in status and status.get(p) != prev["status"].get(p)}
         seq.rows.append((arrow, changed))
         prev = r
     return seq
@@ -103,7 +108,8 @@ def _lane(name: str) -> str:
 def arrow_text(arrow: Arrow) -> str:
     """``5. cancel-request (sent at 3) [ignored]``: the words every renderer puts on it."""
     delay = f" (sent at {arrow.sent_at})" if arrow.sent_at is not None else ""
-    verb = {ArrowKind.LOST: " [lost]", ArrowKind.IGNORED: " [ignored]"}.get(arrow.kind, "")
+    verb = {ArrowKind.LOST: " [lost]", ArrowKind.IGNORED: " [ignored]",
+            ArrowKind.REFUSED: " [refused]"}.get(arrow.kind, "")
     return f"{arrow.n}. {arrow.label}{delay}{verb}"
 
 
@@ -121,6 +127,8 @@ def to_mermaid(records: list[dict[str, Any]], title: str = "") -> str:
                          else f"    {src}->>{dst}: {arrow_text(arrow)}")
         elif arrow.kind is ArrowKind.LOST:
             lines.append(f"    Note over {src},{dst}: {arrow_text(arrow)}")
+        elif arrow.kind is ArrowKind.REFUSED:
+            lines.append(f"    Note over {dst}: {arrow_text(arrow)}")
         else:
             lines.append(f"    {src}-){dst}: {arrow_text(arrow)}")
         lines += [f"    Note right of {_lane(p)}: {s}" for p, s in changed.items()]

@@ -57,7 +57,7 @@ __all__ = [
     "FIRE",
     "LOSE",
     "Action",
-    "JointSystem",
+
     "TransitionSystem",
 ]
 
@@ -628,7 +628,3 @@ class TransitionSystem:
         m = self.messages[msg]
         return self._label(Action(kind=LOSE, party=m.receiver, event="",
                                      actor=NETWORK_ACTOR, transition=-1, message=m.name))
-
-
-#: The name this class had before the seam; kept for models and tests written against it.
-JointSystem = TransitionSystem

@@ -14,9 +14,12 @@ lines::
 
 The header line is optional on input.  ``status``, ``in_flight`` and ``timers`` are
 expectations when replaying: a ``status`` may name only some parties (partial observation).
-An ``observe`` line takes no step: it records statuses only.  A header's ``silent`` list names
-actors whose steps the trace does not record (a log of statuses only lists them all); replay
-closes over their steps.  The JSON Schema is ``checks/schemas/trace-step.schema.json``.
+An ``observe`` line takes no step: it records statuses only; a ``refuse`` line takes none
+either: it records a command the implementation refused (``refused`` is its kind).  A
+header's ``silent`` list names actors whose steps the trace does not record (a log of
+statuses only lists them all); replay closes over their steps.  A ``settled`` list on a
+line (conformance traces) says no step of those actors is pending after it.  The JSON Schema
+is ``checks/schemas/trace-step.schema.json``.
 
 Reading streams: :func:`open_trace` reads the header eagerly and the steps one line at a time
 (a bad line 20 of a 200 MB file is reported after reading 20 lines), and every decode or schema
@@ -40,12 +43,13 @@ from .belief import (
     BeliefTracker,
     Did,
     Move,
+    Refused,
     Saw,
     by_actor,
     explore_model,
     nothing_silent,
 )
-from .system import FIRE, JointSystem
+from .system import FIRE, TransitionSystem
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -53,6 +57,7 @@ if TYPE_CHECKING:
 TRACE_VERSION = 1
 STEP_KINDS = ("fire", "deliver", "deliver-keep", "lose")
 OBSERVE = "observe"  # statuses only: no step
+REFUSE = "refuse"  # a command the implementation refused: no step
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "trace-step.schema.json"
 
 
@@ -88,7 +93,7 @@ class MalformedTrace(ValueError):
     """A trace line is not valid JSON or not a step; the message names file and line."""
 
 
-def steps_of(system: JointSystem, states: list[int], labels: list[int]) -> list[TraceStep]:
+def steps_of(system: TransitionSystem, states: list[int], labels: list[int]) -> list[TraceStep]:
     """Trace steps for a path given as packed states and the label ids between them."""
     out = []
     for n, state in enumerate(states):
@@ -168,8 +173,16 @@ def check_step(obj: dict[str, Any], where: str) -> None:
     if "trace" in obj:
         raise MalformedTrace(f"{where}: a header line ('trace') may only be the first line")
     kind = obj.get("kind")
-    if kind not in ("start", OBSERVE, *STEP_KINDS):
+    if kind not in ("start", OBSERVE, REFUSE, *STEP_KINDS):
         raise MalformedTrace(f"{where}: unknown step kind {kind!r}")
+    if kind == REFUSE:
+        refused = obj.get("refused")
+        if refused not in ("fire", "deliver") or not isinstance(obj.get("party"), str):
+            raise MalformedTrace(f"{where}: a 'refuse' line needs 'refused' (fire or deliver) "
+                                 "and a 'party'")
+        key = "event" if refused == "fire" else "message"
+        if not isinstance(obj.get(key), str):
+            raise MalformedTrace(f"{where}: a refused {refused!r} needs a {key!r}")
     if kind in STEP_KINDS and not isinstance(obj.get("party"), str):
         raise MalformedTrace(f"{where}: step needs a 'party'")
     if kind == "fire" and not isinstance(obj.get("event"), str):
@@ -274,7 +287,7 @@ class ReplayResult:
         return self.verdict is ReplayVerdict.ALLOWED
 
 
-def replay(system: JointSystem, records: Iterable[dict[str, Any]], *,
+def replay(system: TransitionSystem, records: Iterable[dict[str, Any]], *,
            silent: Iterable[str] = (), where: str = "silent") -> ReplayResult:
     """Re-run recorded lines on the model, checking each expected status along the way.
 
@@ -325,10 +338,25 @@ def replay(system: JointSystem, records: Iterable[dict[str, Any]], *,
                 return stop(line, f"the model does not allow {kind} {name!r} on "
                                   f"{rec['party']} here", allowed)
             moves.append(move)
+        elif kind == REFUSE:
+            replayed += 1
+            refused = rec["refused"]
+            name = rec["event"] if refused == FIRE else rec["message"]
+            belief = moves[-1].after
+            move = tracker.step(belief, Refused(ActionRecord(refused, rec["party"], name)))
+            unknown |= move.unknown
+            if not move.after:
+                return stop(line, f"the model requires {refused} {name!r} on {rec['party']} "
+                                  "here; the trace says it was refused")
+            moves.append(move)
         seen, problem, shown = _expect(tracker, moves[-1], rec)
         if problem:
             return stop(line, problem if kind != "start" else f"initial state: {problem}",
                         shown)
+        if seen is not None and rec.get("settled"):
+            seen, problem, shown = _settled(tracker, seen, rec["settled"])
+            if problem:
+                return stop(line, problem, shown)
         if seen is not None:
             moves.append(seen)
             if quiet:  # unrecorded steps may follow what this line showed
@@ -369,6 +397,26 @@ def _expect(tracker: BeliefTracker[ActionRecord], last: Move, rec: dict[str, Any
                 f"{expected!r}", None
     actual = list(tracker.in_flight(state))
     return None, f"in flight: model {actual}, trace {list(in_flight or [])}", None
+
+
+def _settled(tracker: BeliefTracker[ActionRecord], seen: Move, owers: list[str]
+             ) -> tuple[Move, str, list[str] | None]:
+    """A ``settled`` line: after it, no step of these actors (or ``party.event`` names) is
+    pending (a conformance trace: the implementation said it had done its own steps)."""
+    who = set(owers)
+
+    def owed(state: int) -> list[str]:
+        return [tracker.label(lab).describe() for lab, _ in tracker.successors(state)
+                if tracker.label(lab).kind in STEP_KINDS[:2]
+                and (tracker.label(lab).actor in who
+                     or f"{tracker.label(lab).party}.{tracker.label(lab).event}" in who)]
+
+    kept = frozenset(s for s in seen.after if not owed(s))
+    if kept:
+        return Move(seen.after, kept, None), "", None
+    pending = sorted({d for s in seen.after for d in owed(s)})
+    return seen, (f"settled here, but a step of {', '.join(sorted(who))} is still owed: "
+                  f"{'; '.join(pending)}"), None
 
 
 def _fmt(status: Mapping[str, str]) -> str:

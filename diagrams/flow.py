@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from ordercheck.checks.catalog import FlowRoles
 from ordercheck.checks.chart import CompiledChart, TransitionInfo
 from ordercheck.checks.protocol import Workflow
-from ordercheck.checks.system import JointSystem
+from ordercheck.checks.system import TransitionSystem
 
 from .ir import Cluster, Graph
 
@@ -76,7 +76,7 @@ def _no_way_out(chart: CompiledChart, value: str | None) -> bool:
 
 
 def find(workflow: Workflow, roles: FlowRoles) -> Found:
-    system = JointSystem(workflow)
+    system = TransitionSystem(workflow)
     charts = {c.party: c for c in system.charts}
     msg_by_name = {m.name: m for m in workflow.messages}
     market, seller = charts.get(roles.first), charts.get(roles.second)

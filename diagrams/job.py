@@ -17,7 +17,7 @@ from ordercheck.checks.catalog import ModelEntry
 from ordercheck.checks.errors import UsageError
 from ordercheck.checks.pipeline import check
 from ordercheck.checks.protocol import Workflow
-from ordercheck.checks.system import JointSystem
+from ordercheck.checks.system import TransitionSystem
 from ordercheck.checks.trace import MalformedTrace, load
 
 from . import dot, flow, joint, mermaid, render, sequence, statechart
@@ -70,7 +70,7 @@ def write_all(out: Path, entry: ModelEntry, render: bool = True,
         (*entry.report_variants, *(entry.compare or ())))}
     if entry.compare is not None:
         base_wf, extra_wf = (workflows[v] for v in entry.compare)
-        base_sys, extra_sys = JointSystem(base_wf), JointSystem(extra_wf)
+        base_sys, extra_sys = TransitionSystem(base_wf), TransitionSystem(extra_wf)
         timers = {t.event: t.name for t in extra_wf.timers}
         for party in entry.parties:
             base = next(c for c in base_sys.charts if c.party == party)

@@ -25,7 +25,7 @@ from ordercheck.checks.belief import (
 from ordercheck.checks.conformance import session as session_module
 from ordercheck.checks.conformance.session import ConformanceModel, Session
 from ordercheck.checks.explore import explore
-from ordercheck.checks.system import JointSystem
+from ordercheck.checks.system import TransitionSystem
 from ordercheck.model.vtex import documented
 from tests.toys import ping_pong
 
@@ -36,7 +36,7 @@ PONG = ActionRecord("deliver", "a", "pong")
 
 @pytest.fixture(scope="module")
 def graph():
-    return explore_model(JointSystem(ping_pong()))
+    return explore_model(TransitionSystem(ping_pong()))
 
 
 def test_docstring_example(graph):
@@ -115,7 +115,7 @@ def test_a_log_of_statuses_only(graph):
 
 
 def test_a_bound_makes_an_empty_belief_unknown():
-    bounded = explore(JointSystem(ping_pong()), max_depth=1)  # state 1 is not expanded
+    bounded = explore(TransitionSystem(ping_pong()), max_depth=1)  # state 1 is not expanded
     tracker = BeliefTracker(bounded)
     assert not tracker.known(1) and tracker.known(0)
     after_start = tracker.step(frozenset({0}), Did(START))
@@ -128,7 +128,7 @@ def test_a_bound_makes_an_empty_belief_unknown():
 
 def test_the_conformance_session_is_a_client():
     """Session keeps moves of the tracker; no belief code of its own."""
-    model = ConformanceModel(explore(JointSystem(documented())), frozenset({"platform"}))
+    model = ConformanceModel(explore(TransitionSystem(documented())), frozenset({"platform"}))
     assert isinstance(model.tracker, BeliefTracker)
     source = inspect.getsource(session_module)
     for welded in ("deque", "_closure", "successors(", "class Node"):
@@ -148,7 +148,7 @@ def test_the_belief_module_reads_the_engine_only():
 
 
 def test_a_state_cut_by_max_states_is_not_trusted():
-    bounded = explore(JointSystem(ping_pong()), max_states=2)  # 0 and 1 found; 1 expanding
+    bounded = explore(TransitionSystem(ping_pong()), max_states=2)  # 0 and 1 found; 1 expanding
     tracker = BeliefTracker(bounded)
     assert [tracker.known(i) for i in range(bounded.n_states)] == [True, False]
     stuck = tracker.step(frozenset({1}), Did(PING))

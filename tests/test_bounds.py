@@ -17,12 +17,12 @@ from ordercheck.checks.analysis import analyse
 from ordercheck.checks.explore import explore
 from ordercheck.checks.protocol import InvalidModel, Message, Party, Workflow, transition
 from ordercheck.checks.report import OK, UNKNOWN, VIOLATED, CheckResult
-from ordercheck.checks.system import JointSystem
+from ordercheck.checks.system import TransitionSystem
 from ordercheck.model.vtex import documented, observed
 
 
 def verdict(workflow, *, delivery="fifo", capacity=4, **bounds):
-    graph = explore(JointSystem(workflow, delivery=delivery, capacity=capacity), **bounds)
+    graph = explore(TransitionSystem(workflow, delivery=delivery, capacity=capacity), **bounds)
     analysis = analyse(graph, workflow.properties)
     result = CheckResult(model=workflow.name, delivery=delivery, graph=graph, analysis=analysis)
     errors = {(f.kind, f.title) for f in analysis.findings if f.severity == "error"}
@@ -65,7 +65,7 @@ def test_documented_holds_and_bounded_runs_say_unknown():
 def test_a_capacity_below_one_is_refused():
     """``--capacity 0`` used to report a deadlock at the initial state."""
     with pytest.raises(InvalidModel, match="capacity 0 holds no message"):
-        JointSystem(documented(), capacity=0)
+        TransitionSystem(documented(), capacity=0)
 
 
 def test_observed_violation_survives_a_bound_that_covers_it():

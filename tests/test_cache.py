@@ -194,7 +194,7 @@ def test_code_version_hashes_the_installed_engine_files():
 def test_values_are_hashed_not_only_sources(tmp_path, fresh):
     """In memory, with every source unchanged: a guard's global, a closure cell, a helper."""
     from ordercheck.checks.cli import resolve_model
-    from ordercheck.checks.system import JointSystem
+    from ordercheck.checks.system import TransitionSystem
 
     spec = write_model(tmp_path)
     fresh("--model", spec)  # loads the model
@@ -203,7 +203,7 @@ def test_values_are_hashed_not_only_sources(tmp_path, fresh):
     roots = fp.spec_modules(spec)
 
     def key() -> str:
-        return fp.fingerprint(JointSystem(resolve_model(spec)), roots=roots)
+        return fp.fingerprint(TransitionSystem(resolve_model(spec)), roots=roots)
 
     base = key()
     assert key() == base
@@ -214,9 +214,9 @@ def test_values_are_hashed_not_only_sources(tmp_path, fresh):
     workflow = resolve_model(spec)
     cell = workflow.guards["can_jam"].__closure__[0]
     assert cell.cell_contents == 1
-    with_cell = fp.fingerprint(JointSystem(workflow), roots=roots)
+    with_cell = fp.fingerprint(TransitionSystem(workflow), roots=roots)
     cell.cell_contents = 0
-    assert fp.fingerprint(JointSystem(workflow), roots=roots) != with_cell
+    assert fp.fingerprint(TransitionSystem(workflow), roots=roots) != with_cell
     module.ready.__code__ = (lambda v: False).__code__
     assert key() != base
 
@@ -243,7 +243,7 @@ def test_a_module_loaded_by_name_at_run_time_is_not_cached(tmp_path, fresh):
 def test_a_source_edited_after_import_in_the_same_process_is_not_cached(tmp_path,
                                                                         monkeypatch):
     """A long-lived process (pytest, a notebook) keeps running the code it imported."""
-    from ordercheck.checks.system import JointSystem
+    from ordercheck.checks.system import TransitionSystem
 
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     write_model(tmp_path)
@@ -251,7 +251,7 @@ def test_a_source_edited_after_import_in_the_same_process_is_not_cached(tmp_path
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "_edited_model", module)
     spec.loader.exec_module(module)
-    system = JointSystem(module.workflow())
+    system = TransitionSystem(module.workflow())
     assert len(fp.fingerprint(system, roots=["_edited_model"])) == 64
     (tmp_path / "m.py").write_text(MODEL.format(**{**OK_MODEL, "limit": "0"}))
     with pytest.raises(fp.Uncacheable) as refused:
@@ -301,9 +301,10 @@ def test_the_key_does_not_depend_on_the_process(tmp_path):
     """CI restores the cache in a new process: string hashing order must not change the key."""
     script = ("from ordercheck.checks import fingerprint as fp\n"
               "from ordercheck.checks.cli import resolve_model\n"
-              "from ordercheck.checks.system import JointSystem\n"
+              "from ordercheck.checks.system import TransitionSystem\n"
               "s = 'ordercheck.model.vtex:observed'\n"
-              "print(fp.fingerprint(JointSystem(resolve_model(s)), roots=fp.spec_modules(s)))\n")
+              "print(fp.fingerprint(TransitionSystem(resolve_model(s)),\n"
+              "                     roots=fp.spec_modules(s)))\n")
     keys = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
             for seed in ("1", "2")}

@@ -55,3 +55,15 @@ def test_a_broken_entry_point_is_named(monkeypatch):
     with pytest.raises(TypeError, match="entry point broken = somewhere:THING is not a "
                                         "ModelEntry"):
         catalog.installed()
+
+
+def test_an_http_adapter_needs_the_models_http_binding():
+    """Routes are the model's knowledge (its catalog entry), not the adapter's."""
+    from ordercheck.checks.conformance.adapter import adapter_factory
+    from ordercheck.checks.errors import UsageError
+
+    with pytest.raises(UsageError, match="the model declares no HTTP binding"):
+        adapter_factory("http://127.0.0.1:9")
+    assert catalog.entry_for("ordercheck.model.vtex:observed").http is not None
+    assert catalog.entry_for("tests.toys:ping_pong") is None
+    assert catalog.entry_for(None) is catalog.default_entry()

@@ -12,7 +12,7 @@ import pytest
 from ordercheck.checks.analysis import analyse
 from ordercheck.checks.cli import main
 from ordercheck.checks.explore import explore
-from ordercheck.checks.system import JointSystem
+from ordercheck.checks.system import TransitionSystem
 from ordercheck.diagrams import dot, flow, joint, mermaid, render
 from ordercheck.diagrams.job import write_all
 from ordercheck.model.vtex import documented, observed
@@ -152,13 +152,13 @@ def test_svg_render_holds_the_expected_labels(tmp_path):
 @needs_dot
 def test_large_graph_is_capped_and_layout_is_bounded():
     wf = n_sellers(4)  # 4,803 states, no finding: the error subgraph is the initial state
-    graph = explore(JointSystem(wf))
+    graph = explore(TransitionSystem(wf))
     g = joint.joint_graph(graph, analyse(graph, ()), cap=300)
     assert g.notes[0] == ("4803 states exceed the cap of 300: showing the error subgraph (1 "
                           "states: shortest paths to each finding and their neighbours); 4802 "
                           "states dropped")
     obs = observed()
-    dup = explore(JointSystem(obs, delivery="duplicate"))  # 3,007 states, many findings
+    dup = explore(TransitionSystem(obs, delivery="duplicate"))  # 3,007 states, many findings
     q = joint.joint_graph(dup, analyse(dup, obs.properties), cap=30)
     assert q.notes[0].startswith("3031 states exceed the cap of 30: showing the quotient by "
                                  "(marketplace, seller) status")
@@ -174,7 +174,7 @@ def test_large_graph_is_capped_and_layout_is_bounded():
 
 def test_joint_graph_colours_bad_states():
     wf = observed()
-    graph = explore(JointSystem(wf))
+    graph = explore(TransitionSystem(wf))
     g = joint.joint_graph(graph, analyse(graph, wf.properties))
     fills = {n.fill for n in g.nodes if not n.id.startswith("legend")}
     assert {joint.COLORS["deadlock"], joint.COLORS["doomed"], joint.COLORS["final"]} <= fills

@@ -24,7 +24,7 @@ from statemachine.orderedset import OrderedSet
 from ordercheck.checks.chart import CompiledChart, compile_chart
 from ordercheck.checks.explore import explore
 from ordercheck.checks.protocol import transition
-from ordercheck.checks.system import JointSystem
+from ordercheck.checks.system import TransitionSystem
 from ordercheck.model.vtex import documented, observed
 
 
@@ -143,7 +143,7 @@ def compare(compiled: CompiledChart, runtime: Runtime, config: int,
 @pytest.mark.parametrize("variant", [documented, observed])
 def test_vtex_charts_match_the_runtime_on_every_reachable_configuration(variant):
     workflow = variant()
-    system = JointSystem(workflow)
+    system = TransitionSystem(workflow)
     graph = explore(system)
     probes = 0
     for p, chart in enumerate(system.charts):

@@ -7,13 +7,13 @@ import pytest
 from ordercheck.checks.analysis import analyse
 from ordercheck.checks.cli import main
 from ordercheck.checks.explore import explore
-from ordercheck.checks.system import DELIVERY_MODES, JointSystem
+from ordercheck.checks.system import DELIVERY_MODES, TransitionSystem
 
 from .toys import deadlock_toy, livelock_toy, n_sellers, ping_pong
 
 
 def run(workflow, delivery="fifo"):
-    graph = explore(JointSystem(workflow, delivery=delivery))
+    graph = explore(TransitionSystem(workflow, delivery=delivery))
     return graph, analyse(graph, workflow.properties)
 
 

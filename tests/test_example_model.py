@@ -19,7 +19,7 @@ import pytest
 
 from ordercheck.checks.cli import main
 from ordercheck.checks.explore import explore
-from ordercheck.checks.system import DELIVERY_MODES, JointSystem
+from ordercheck.checks.system import DELIVERY_MODES, TransitionSystem
 
 from .toys import n_sellers
 
@@ -181,5 +181,5 @@ CLOSED_FORMS = {
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_n_sellers_matches_its_closed_form(delivery, n):
     states, edges = CLOSED_FORMS[delivery]
-    graph = explore(JointSystem(n_sellers(n), delivery=delivery))
+    graph = explore(TransitionSystem(n_sellers(n), delivery=delivery))
     assert (graph.n_states, graph.n_edges) == (states(n), edges(n))

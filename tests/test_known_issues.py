@@ -10,7 +10,7 @@ import pytest
 
 from ordercheck.checks.analysis import analyse
 from ordercheck.checks.explore import explore
-from ordercheck.checks.system import JointSystem
+from ordercheck.checks.system import TransitionSystem
 from ordercheck.checks.trace import load, replay
 from ordercheck.model.vtex import variant
 from ordercheck.model.vtex.known_issues import CATALOGUE
@@ -28,7 +28,7 @@ REFERENCE_LIST = {"1004978", "1400005", "1198719", "1242813", "1089344", "656815
 @cache
 def checked(name: str, delivery: str):
     workflow = variant(name)
-    graph = explore(JointSystem(workflow, delivery=delivery))
+    graph = explore(TransitionSystem(workflow, delivery=delivery))
     return graph, analyse(graph, workflow.properties)
 
 
@@ -50,7 +50,7 @@ def test_scenario_replays_into_the_findings_state(ref, rep):
     assert (header["model_spec"], header["delivery"]) == (
         f"ordercheck.model.vtex:{rep.variant}", rep.delivery)
     assert header["source"].startswith(f"KI-{ref}")
-    system = JointSystem(variant(rep.variant), delivery=rep.delivery)
+    system = TransitionSystem(variant(rep.variant), delivery=rep.delivery)
     result = replay(system, records)
     assert result.ok, result.reason
     graph, analysis = checked(rep.variant, rep.delivery)
@@ -67,7 +67,7 @@ def test_reproduced_issues_are_rejected_by_the_documented_fifo_model():
     """The documents (reliable delivery) allow none of the reproduced symptoms."""
     for _, rep in REPRODUCTIONS:
         _, records = load(SCENARIOS / rep.scenario)
-        assert not replay(JointSystem(variant("documented")), records).ok, rep.scenario
+        assert not replay(TransitionSystem(variant("documented")), records).ok, rep.scenario
 
 
 @pytest.mark.parametrize("doc", ["docs/vtex-model.md", "README.md"])

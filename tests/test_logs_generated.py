@@ -19,7 +19,7 @@ from ordercheck.checks.logs.generate import Generated, generate_file
 from ordercheck.checks.logs.judge import Judge
 from ordercheck.checks.logs.records import LineFate
 from ordercheck.checks.logs.timers import parse_duration
-from ordercheck.checks.system import JointSystem
+from ordercheck.checks.system import TransitionSystem
 from ordercheck.checks.trace import load
 from ordercheck.model.vtex import observed
 from ordercheck.model.vtex.workflow import observed as observed_factory
@@ -33,7 +33,7 @@ GEN_NOW_ISO = "2025-06-15T15:06:40Z"
 
 def vtex_judge() -> Judge:
     wf = observed()
-    graph = explore_model(JointSystem(wf))
+    graph = explore_model(TransitionSystem(wf))
     timers = [(t.name, t.party, t.event, t.duration) for t in wf.timers]
     return Judge(graph, timers, {}, parse_duration("15m") or 0.0)
 
@@ -53,7 +53,7 @@ def classify(path: Path, capsys: pytest.CaptureFixture[str], *extra: str
 def test_no_vtex_step_label_sometimes_moves_and_sometimes_not() -> None:
     """The judge's exact reading needs every label to change its party's status always or
     never (judge.Judge._status_moves); true of the VTEX model, so nothing is approximated."""
-    graph = explore_model(JointSystem(observed_factory()))
+    graph = explore_model(TransitionSystem(observed_factory()))
     judge = Judge(graph, [], {}, 0.0)
     seen: dict[object, set[bool]] = {}
     for s in range(len(graph.states)):

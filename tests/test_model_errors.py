@@ -7,7 +7,7 @@ from statemachine import State, StateChart
 
 from ordercheck.checks.cli import main
 from ordercheck.checks.protocol import InvalidModel, Message, Party, Timer, Workflow, transition
-from ordercheck.checks.system import JointSystem
+from ordercheck.checks.system import TransitionSystem
 
 
 def chart(**extra):
@@ -43,39 +43,39 @@ def test_transition_without_provenance():
     C = build_chart("C", lambda a, b: {"go": a.to(b)})
     with pytest.raises(InvalidModel, match=r"p chart 'C', transition from 'a' on 'go': "
                                            r"transition has no provenance"):
-        JointSystem(wf({"p": C}))
+        TransitionSystem(wf({"p": C}))
 
 
 def test_undeclared_guard():
     C = build_chart("C", go(cond="ready"))
     with pytest.raises(InvalidModel, match=r"p transition 'a' --go-->: guard\(s\) \['ready'\]"):
-        JointSystem(wf({"p": C}))
+        TransitionSystem(wf({"p": C}))
 
 
 def test_undeclared_message():
     C = build_chart("C", go(sends="hello"))
     with pytest.raises(InvalidModel, match="sends undeclared message 'hello'"):
-        JointSystem(wf({"p": C}))
+        TransitionSystem(wf({"p": C}))
 
 
 def test_message_to_unknown_party():
     C = build_chart("C", go())
     msg = Message(name="m", sender="p", receiver="q", event="go")
     with pytest.raises(InvalidModel, match=r"Workflow.messages\['m'\]: unknown party 'q'"):
-        JointSystem(wf({"p": C}, messages=(msg,)))
+        TransitionSystem(wf({"p": C}, messages=(msg,)))
 
 
 def test_message_event_missing_on_receiver():
     C = build_chart("C", go())
     msg = Message(name="m", sender="p", receiver="p", event="nope")
     with pytest.raises(InvalidModel, match="receiver 'p' has no event 'nope'"):
-        JointSystem(wf({"p": C}, messages=(msg,)))
+        TransitionSystem(wf({"p": C}, messages=(msg,)))
 
 
 def test_timer_event_missing():
     C = build_chart("C", go())
     with pytest.raises(InvalidModel, match=r"Workflow.timers\['t'\]: party 'p' has no event"):
-        JointSystem(wf({"p": C}, timers=(Timer(name="t", party="p", event="tick"),)))
+        TransitionSystem(wf({"p": C}, timers=(Timer(name="t", party="p", event="tick"),)))
 
 
 def test_parallel_regions_are_refused():
@@ -94,7 +94,7 @@ def test_parallel_regions_are_refused():
     attrs["go"] = transition(attrs["a"].to(par), actor="a", cite="t")
     C = type("C", (StateChart,), attrs)
     with pytest.raises(InvalidModel, match="state 'both': parallel regions are not supported"):
-        JointSystem(wf({"p": C}))
+        TransitionSystem(wf({"p": C}))
 
 
 def test_eventless_transition_is_refused():
@@ -103,20 +103,20 @@ def test_eventless_transition_is_refused():
     attrs["flag"] = True
     C = type("C", (StateChart,), attrs)
     with pytest.raises(InvalidModel, match="eventless transitions are not supported"):
-        JointSystem(wf({"p": C}))
+        TransitionSystem(wf({"p": C}))
 
 
 def test_duplicate_party_names():
     C = build_chart("C", go())
     workflow = Workflow(name="bad", parties=(Party(name="p", chart=C), Party(name="p", chart=C)))
     with pytest.raises(InvalidModel, match="party names must be unique"):
-        JointSystem(workflow)
+        TransitionSystem(workflow)
 
 
 def test_unknown_delivery_mode():
     C = build_chart("C", go())
     with pytest.raises(InvalidModel, match="unknown delivery mode 'pigeon'"):
-        JointSystem(wf({"p": C}), delivery="pigeon")
+        TransitionSystem(wf({"p": C}), delivery="pigeon")
 
 
 BAD = wf({"p": build_chart("C", go(sends="hello"))})

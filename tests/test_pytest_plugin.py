@@ -76,12 +76,12 @@ def test_keyword_and_marker_selection(pytester):
 IMPLS = '''
 from functools import cache
 from ordercheck.checks.conformance.model_adapter import ModelAdapter
-from ordercheck.checks.system import JointSystem
+from ordercheck.checks.system import TransitionSystem
 from ordercheck.model.vtex import documented, observed
 
 @cache
 def system(name):
-    return JointSystem(documented() if name == "documented" else observed())
+    return TransitionSystem(documented() if name == "documented" else observed())
 
 class Good(ModelAdapter):
     def __init__(self):
@@ -106,8 +106,9 @@ def test_conformance_suite_is_one_short_test_file(pytester):
     pytester.makepyfile(impls=IMPLS, test_impl=CONFORMANCE_TESTS)
     pytester.syspathinsert()
     result = pytester.runpytest("-p", "no:cacheprovider", "-q")
-    # 28 tour cases + 1 Hypothesis item each; production fails 7 cases and Hypothesis
-    result.assert_outcomes(passed=29 + 21, failed=8)
+    # 68 tour cases + 1 Hypothesis item each; production fails 14 cases (each item probes
+    # every forbidden command itself: no probe is shared between items) and Hypothesis
+    result.assert_outcomes(passed=69 + 54, failed=15)
     result.stdout.fnmatch_lines([
         "*step *: the implementation accepted seller.decline, which "
         "the model forbids here*",

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from ordercheck.checks.cli import VARIANTS, build_parser, main
-from ordercheck.checks.system import JointSystem
+from ordercheck.checks.system import TransitionSystem
 from ordercheck.checks.trace import (
     MalformedTrace,
     ReplayVerdict,
@@ -210,7 +210,7 @@ def test_a_large_file_is_rejected_at_line_20_after_reading_20_lines(tmp_path):
 def test_replay_stops_at_the_first_rejection():
     lines = [json.dumps(o).encode() + b"\n" for o in scenario_lines()]
     reader = TraceReader(_lines_failing_after(lines, 17), str(SCENARIO))
-    result = replay(JointSystem(documented()), reader)
+    result = replay(TransitionSystem(documented()), reader)
     assert (result.verdict, result.failed_at, result.replayed) == (ReplayVerdict.REJECTED, 17, 15)
     assert reader.lines_read == 17
     assert result.reason == "the model does not allow fire 'decline' on seller here"
@@ -265,7 +265,7 @@ def test_a_log_of_statuses_only_cannot_go_back(tmp_path):
     log = _statuses_only(scenario_lines())
     log.append({"kind": "observe", "status": {"marketplace": "order-created"}})
     _, records = load(write(tmp_path / "log.jsonl", log))
-    result = replay(JointSystem(observed()), records, silent=ALL_ACTORS)
+    result = replay(TransitionSystem(observed()), records, silent=ALL_ACTORS)
     assert (result.verdict, result.failed_at) == (ReplayVerdict.REJECTED, 20)
 
 

@@ -320,9 +320,10 @@ def test_conform_that_exercised_no_transition_is_inconclusive(tmp_path, monkeypa
                                 "python:auto_adapter:Auto", "--budget", "5",
                                 "--out", str(tmp_path / "c")])
     assert code == 3
-    assert out.endswith("  tour: 1/1 cases passed, 0 commands\n"
+    assert out.endswith("  tour: 0/0 cases passed (0 coverage targets), 0 commands\n"
                         "  hypothesis: 5 examples, 0 commands, no divergence\n"
                         "  coverage: 1/1 model transitions, 1/2 (party, status) pairs observed\n"
+                        "  coverage targets: 0/0 (0.0%)\n"
                         "  verdict: INCONCLUSIVE (no command was sent)\n")
     assert json.loads((tmp_path / "c" / "conformance.json").read_text())["verdict"] == \
         "INCONCLUSIVE"

@@ -9,7 +9,7 @@ import pytest
 
 from ordercheck.checks.analysis import analyse
 from ordercheck.checks.explore import explore
-from ordercheck.checks.system import JointSystem
+from ordercheck.checks.system import TransitionSystem
 from ordercheck.checks.trace import load, replay
 from ordercheck.model.vtex import build, documented, observed
 from ordercheck.model.vtex.options import DOCUMENTED
@@ -20,7 +20,7 @@ SCENARIO = Path(__file__).parent.parent / "model" / "vtex" / "scenarios" / "ki-1
 
 
 def check(workflow, delivery="fifo"):
-    graph = explore(JointSystem(workflow, delivery=delivery))
+    graph = explore(TransitionSystem(workflow, delivery=delivery))
     return graph, analyse(graph, workflow.properties)
 
 
@@ -40,7 +40,7 @@ COUNTS = {
 @pytest.mark.parametrize(("variant", "delivery"), sorted(COUNTS))
 def test_state_space_is_pinned(variant, delivery):
     workflow = documented() if variant == "documented" else observed()
-    graph = explore(JointSystem(workflow, delivery=delivery))
+    graph = explore(TransitionSystem(workflow, delivery=delivery))
     assert graph.complete
     assert (graph.n_states, graph.n_edges, graph.max_depth) == COUNTS[variant, delivery]
 
@@ -145,7 +145,7 @@ def test_marketplace_invoiced_while_seller_stuck():
 def test_ki_1004978_simulation_replays_into_the_deadlock():
     """The known issue's own simulation steps 1-6, as a trace, end in finding 1's deadlock."""
     _, records = load(SCENARIO)
-    system = JointSystem(observed())
+    system = TransitionSystem(observed())
     result = replay(system, records)
     assert result.ok, result.reason
     graph, _analysis = check(observed())
@@ -161,7 +161,7 @@ def test_ki_1004978_simulation_replays_into_the_deadlock():
 
 def test_ki_1004978_simulation_is_rejected_by_the_documented_model():
     _, records = load(SCENARIO)
-    result = replay(JointSystem(documented()), records)
+    result = replay(TransitionSystem(documented()), records)
     assert not result.ok
     assert result.failed_at == 17  # line of "seller.decline" (step 4 of the simulation)
     assert "decline" in result.reason
@@ -257,7 +257,7 @@ def test_receipt_clock_breaks_the_in_window_promise(make):
 
 
 def reachable_pairs(workflow, delivery="fifo"):
-    graph = explore(JointSystem(workflow, delivery=delivery))
+    graph = explore(TransitionSystem(workflow, delivery=delivery))
     views = [graph.system.state_view(s) for s in graph.states]
     return graph, {(v["marketplace"], v["seller"]) for v in views}
 
@@ -282,7 +282,7 @@ def test_own_request_refusal_only_without_a_marketplace_request():
 
 @pytest.mark.parametrize("delivery", ["fifo", "unordered"])
 def test_marketplace_cancel_before_approval_reaches_the_seller(delivery):
-    graph = explore(JointSystem(documented(), delivery=delivery))
+    graph = explore(TransitionSystem(documented(), delivery=delivery))
     for s in graph.states:
         v = graph.system.state_view(s)
         if v["marketplace"] in ("cancel", "canceled") and \

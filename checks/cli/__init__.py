@@ -26,7 +26,7 @@ from .. import usercode
 from ..errors import UsageError
 from ..protocol import InvalidModel
 from ..trace import MalformedTrace
-from . import check, config, conform, diagrams, diff, logs, replay, report, vectors
+from . import check, config, conform, describe, diagrams, diff, logs, replay, report, vectors
 from .common import (
     ENGINE_PROPERTIES,
     VARIANTS,
@@ -41,7 +41,7 @@ __all__ = ["ENGINE_PROPERTIES", "VARIANTS", "ExitCode", "UsageError", "build_par
            "positive_float", "positive_int", "resolve_model", "run_check", "version"]
 
 #: Subcommands in the order ``--help`` lists them.
-SUBCOMMANDS = (check, report, conform, vectors, diff, replay, logs, diagrams)
+SUBCOMMANDS = (check, report, conform, vectors, describe, diff, replay, logs, diagrams)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,7 +16,7 @@ from ..analysis import BUILTIN_PROPERTIES
 from ..errors import UsageError
 from ..fingerprint import Uncacheable, fingerprint, spec_modules
 from ..protocol import Workflow
-from ..system import JointSystem
+from ..system import TransitionSystem
 from ..trace import dumps
 
 
@@ -183,7 +183,7 @@ def select_properties(workflow: Workflow, names: list[str] | None
 def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     """Check ``spec`` with the options in ``args``, through the result cache."""
     workflow, selected = select_properties(resolve_model(spec), args.property)
-    system = JointSystem(workflow, delivery=args.delivery, capacity=args.capacity)
+    system = TransitionSystem(workflow, delivery=args.delivery, capacity=args.capacity)
     store = None if args.no_cache else cache.Cache(Path(args.cache_dir),
                                                    required=_CACHED_OUTPUTS)
     key = ""

@@ -30,7 +30,7 @@ from ..logs.records import Ledger
 from ..logs.render import to_csv, to_json, to_markdown, to_text
 from ..logs.timers import parse_duration, parse_overrides
 from ..protocol import Workflow
-from ..system import DELIVERY_MODES, JointSystem
+from ..system import DELIVERY_MODES, TransitionSystem
 from ..trace import dumps
 from .common import DEFAULT_ENTRY, VARIANTS, model_spec, positive_int, resolve_model
 
@@ -171,7 +171,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
             raise UsageError(f"--now: {exc}") from None
     workflow, spec = _workflow(args)
     classify, classifier_spec = _classifier(args)
-    system = JointSystem(workflow, delivery=args.delivery, capacity=args.capacity)
+    system = TransitionSystem(workflow, delivery=args.delivery, capacity=args.capacity)
     graph = explore_model(system)
     timers = [(t.name, t.party, t.event, t.duration) for t in workflow.timers]
     overrides = parse_overrides(args.timer, [t.name for t in workflow.timers])

@@ -10,7 +10,7 @@ from typing import Any
 from .. import catalog
 from .. import report as rep
 from ..errors import UsageError
-from ..system import DELIVERY_MODES, JointSystem
+from ..system import DELIVERY_MODES, TransitionSystem
 from ..trace import ReplayVerdict, open_trace, replay
 from .common import (
     DEFAULT_VARIANT,
@@ -55,7 +55,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         delivery = args.delivery or header.get("delivery", "fifo")
         if delivery not in DELIVERY_MODES:
             raise UsageError(f"{args.trace}: unknown delivery {delivery!r}")
-        system = JointSystem(resolve_model(spec), delivery=delivery, capacity=args.capacity)
+        system = TransitionSystem(resolve_model(spec), delivery=delivery, capacity=args.capacity)
         result = replay(system, trace_in, silent=header.get("silent", ()),
                         where=f"{path}:{trace_in.header_line}: silent")
     sys.stdout.write(f"replay {args.trace} on {spec} (delivery {delivery})\n")

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from ..catalog import HttpBinding
 from ..errors import UsageError
 from ..loading import load_attribute
 from ..usercode import user_frames
@@ -60,10 +61,15 @@ class Command:
 class Adapter(Protocol):
     """What an implementation under test offers.
 
-    ``automatic``: actors whose steps the implementation takes by itself.
-    ``reset()``: start a fresh order.  ``send(cmd)``: True when the implementation accepted
-    the command, False when it refused it (as VTEX answers 400/409).  ``status()``: party ->
-    status id for the parties it can observe (partial observation is fine).
+    ``automatic``: actors whose steps the implementation takes by itself, or single events
+    named ``party.event`` (a platform step the implementation exposes as a command is left
+    out, so it can be driven).
+    ``reset()``: start a fresh order.  ``settle()`` (optional): return once the
+    implementation has done what it does by itself (a no-op, or absent, for a synchronous
+    one); after it, the implementation owes no automatic step.  ``send(cmd)``: True when the
+    implementation accepted the command, False when it refused it (as VTEX answers 400/409).
+    ``status()``: party -> status id for the parties it can observe (partial observation is
+    fine).
     """
 
     automatic: frozenset[str]
@@ -86,7 +92,8 @@ def missing_methods(obj: Any) -> list[str]:
     return [m for m in REQUIRED_METHODS if not callable(getattr(obj, m, None))]
 
 
-def adapter_factory(spec: str, timeout: float = 5.0) -> Callable[[], Adapter]:
+def adapter_factory(spec: str, timeout: float = 5.0,
+                    http: HttpBinding | None = None) -> Callable[[], Adapter]:
     """A zero-argument factory for ``python:module:Class``, ``process:CMD`` or an http URL."""
     if spec.startswith("python:"):
         cls, _ = load_attribute(spec[len("python:"):], f"--adapter {spec!r}")
@@ -125,7 +132,11 @@ def adapter_factory(spec: str, timeout: float = 5.0) -> Callable[[], Adapter]:
         if not url.hostname:
             raise UsageError(f"--adapter {spec!r}: no host (expected http://HOST:PORT)")
 
-        return lambda: HttpAdapter(spec, timeout=timeout)
+        if http is None:
+            raise UsageError(f"--adapter {spec!r}: the model declares no HTTP binding "
+                             "(ModelEntry.http in its catalog entry); use python: or process:")
+        binding = http
+        return lambda: HttpAdapter(spec, binding, timeout=timeout)
     raise UsageError(f"--adapter {spec!r}: expected python:module:Class, 'process:CMD' "
                      "or http://host:port")
 
@@ -185,6 +196,13 @@ def unknown_status_of(failure: Any, known: Mapping[str, frozenset[str]]
     return found[0] if found else None
 
 
+def _stop() -> None:
+    """Sentinel task: the worker thread ends (see :meth:`Guarded.close`)."""
+
+
+_STOP: Callable[[], Any] = _stop
+
+
 class Guarded:
     """Calls into an adapter with a per-call timeout and answer validation."""
 
@@ -203,6 +221,8 @@ class Guarded:
     def _work(self) -> None:
         while True:
             fn = self._tasks.get()
+            if fn is _STOP:
+                return  # closed: the thread ends, so long runs do not pile threads up
             try:
                 self._results.put((True, fn()))
             except BaseException as exc:  # reported by _call, never swallowed
@@ -229,6 +249,12 @@ class Guarded:
     def reset(self, where: str) -> None:
         self._call(f"{where} reset()", self.adapter.reset)
 
+    def settle(self, where: str) -> None:
+        """Wait until the implementation has taken its own steps (optional method)."""
+        settle = getattr(self.adapter, "settle", None)
+        if callable(settle):
+            self._call(f"{where} settle()", settle)
+
     def send(self, where: str, command: Command) -> bool:
         answer = self._call(f"{where} send({command})", lambda: self.adapter.send(command))
         if not isinstance(answer, bool):
@@ -251,3 +277,5 @@ class Guarded:
             # closing is best effort; the run's verdict is already known
             with contextlib.suppress(AdapterError):
                 self._call("close()", close)
+        if self._hung is None:
+            self._tasks.put(_STOP)

@@ -1,6 +1,6 @@
-"""The HTTP adapter: a service exposing VTEX-like Orders endpoints.
-
-Routes (``{account}`` is ``marketplace`` or ``seller``: the two VTEX accounts)::
+"""The HTTP adapter: drives an implementation through the routes the model's catalog entry
+declares (:class:`~..catalog.HttpBinding`; nothing here names a model).  For the VTEX model
+(``model/vtex/catalog.py``; ``{account}`` is ``marketplace`` or ``seller``)::
 
     POST /orders                                              new order -> {"orderId": ...}
     GET  /{account}/api/oms/pvt/orders/{id}                   -> {"status": ...}
@@ -24,29 +24,17 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from ..catalog import HttpBinding
 from .adapter import AdapterError, Command
-
-ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
-    ("marketplace", "shopper_cancels"): ("/marketplace/api/oms/pvt/orders/{id}/cancel",
-                                         {"reason": "shopper", "requestedByUser": True}),
-    ("marketplace", "care_cancels"): ("/marketplace/api/oms/pvt/orders/{id}/cancel",
-                                      {"reason": "customer care", "requestedByUser": False}),
-    ("seller", "cancel"): ("/seller/api/oms/pvt/orders/{id}/cancel", {"reason": "seller"}),
-    ("seller", "begin_handling"): ("/seller/api/oms/pvt/orders/{id}/start-handling", {}),
-    ("seller", "invoice"): ("/seller/api/oms/pvt/orders/{id}/invoice",
-                            {"type": "Output", "invoiceNumber": "1", "invoiceValue": 1000}),
-    ("seller", "decline"): ("/seller/api/orders/pvt/document/{id}/deny-cancellation-request",
-                            {"cancellationRequestId": "current", "denyReason": "made to order"}),
-}
-TIMERS = {"window_elapsed", "decision_timeout", "authorization_timeout",
-          "change_seller_window_elapsed"}
 
 
 class HttpAdapter:
-    automatic = frozenset({"platform"})
+    """Drives an implementation over HTTP through the model's :class:`HttpBinding`."""
 
-    def __init__(self, base_url: str, timeout: float = 5.0) -> None:
+    def __init__(self, base_url: str, binding: HttpBinding, timeout: float = 5.0) -> None:
         self.base = base_url.rstrip("/")
+        self.binding = binding
+        self.automatic = binding.automatic
         self.timeout = timeout
         self.order = ""
 
@@ -74,7 +62,7 @@ class HttpAdapter:
             raise AdapterError(f"{where}: answer is not JSON: {raw[:200]!r}") from None
 
     def reset(self) -> None:
-        _, body = self._call("POST", "/orders", {})
+        _, body = self._call("POST", self.binding.create_path, {})
         if not isinstance(body, dict) or not isinstance(body.get("orderId"), str):
             raise AdapterError(f"POST {self.base}/orders: no orderId in {body!r}")
         self.order = body["orderId"]
@@ -83,24 +71,25 @@ class HttpAdapter:
         if command.kind == "deliver":
             path = f"/_test/orders/{self.order}/deliver/{command.party}/{command.name}"
             body: dict[str, Any] = {}
-        elif command.name in TIMERS:
+        elif command.name in self.binding.timers:
             path = f"/_test/orders/{self.order}/timers/{command.name}"
             body = {}
         else:
-            route = ROUTES.get((command.party, command.name))
+            route = self.binding.routes.get((command.party, command.name))
             if route is None:
                 return False
-            path, body = route[0].format(id=self.order), route[1]
+            path, body = route[0].format(id=self.order), dict(route[1])
         status, _ = self._call("POST", path, body)
         return status not in (400, 409)
 
     def status(self) -> dict[str, str]:
         out = {}
-        for account in ("marketplace", "seller"):
-            _, body = self._call("GET", f"/{account}/api/oms/pvt/orders/{self.order}")
+        for party in self.binding.parties:
+            path = self.binding.status_path.format(party=party, id=self.order)
+            _, body = self._call("GET", path)
             if not isinstance(body, dict) or not isinstance(body.get("status"), str):
-                raise AdapterError(f"GET /{account}/.../{self.order}: no status in {body!r}")
-            out[account] = body["status"]
+                raise AdapterError(f"GET {path}: no status in {body!r}")
+            out[party] = body["status"]
         return out
 
     def close(self) -> None:

@@ -4,18 +4,20 @@ smallest example of the :class:`~.adapter.Adapter` protocol."""
 from __future__ import annotations
 
 from ..protocol import Workflow
-from ..system import JointSystem
+from ..system import TransitionSystem
 from .adapter import Command
+from .session import silent_for
 
 
 class ModelAdapter:
     """Runs the model's own semantics; ``automatic`` actors advance on their own."""
 
-    def __init__(self, workflow: Workflow | JointSystem, automatic: frozenset[str] = frozenset(),
-                 delivery: str = "fifo") -> None:
-        self.system = (workflow if isinstance(workflow, JointSystem)
-                       else JointSystem(workflow, delivery=delivery))
+    def __init__(self, workflow: Workflow | TransitionSystem,
+                 automatic: frozenset[str] = frozenset(), delivery: str = "fifo") -> None:
+        self.system = (workflow if isinstance(workflow, TransitionSystem)
+                       else TransitionSystem(workflow, delivery=delivery))
         self.automatic = automatic
+        self._silent = silent_for(automatic)
         self.state = self.system.initial
 
     def reset(self) -> None:
@@ -24,8 +26,7 @@ class ModelAdapter:
     def _settle(self, state: int) -> int:
         while True:
             for label, nxt in self.system.successors(state):
-                lab = self.system.labels[label]
-                if lab.actor in self.automatic and lab.kind in ("fire", "deliver"):
+                if self._silent(self.system.labels[label]):
                     state = nxt
                     break
             else:

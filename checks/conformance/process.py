@@ -3,8 +3,11 @@
 One request per line from ordercheck, one answer per line from the implementation
 (schema: ``checks/schemas/process-adapter.schema.json``)::
 
-    {"op": "hello"}                      -> {"ok": true, "automatic": ["platform"]}
+    {"op": "hello"}                      -> {"ok": true, "automatic": ["platform"],
+                                             "settle": true}
     {"op": "reset"}                      -> {"ok": true}
+    {"op": "settle"}                     -> {"ok": true}  (only if hello said "settle": true;
+                                             answer once its own steps are done)
     {"op": "send", "command": {"kind": "fire", "party": "seller", "event": "decline"}}
                                          -> {"ok": true, "accepted": false}
     {"op": "status"}                     -> {"ok": true, "status": {"marketplace": "...", ...}}
@@ -50,6 +53,7 @@ class ProcessAdapter:
             raise AdapterError(f"process {command!r}, hello answer: field 'automatic' must be "
                                f"a list of actor names, got {automatic!r}")
         self.automatic = frozenset(automatic)
+        self._settles = hello.get("settle") is True
 
     def _pump(self) -> None:
         assert self.proc.stdout is not None
@@ -100,6 +104,10 @@ class ProcessAdapter:
 
     def reset(self) -> None:
         self._ask({"op": "reset"})
+
+    def settle(self) -> None:
+        if self._settles:
+            self._ask({"op": "settle"})
 
     def send(self, command: Command) -> bool:
         answer = self._ask({"op": "send", "command": command.to_json()})

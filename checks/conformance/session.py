@@ -14,15 +14,18 @@ implementation's offending step), replayable with ``ordercheck replay``.
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..belief import Belief, BeliefTracker, Did, Move, Refused, Saw, by_actor
+from ..belief import Belief, BeliefTracker, Did, Move, Refused, Saw
 from ..explore import StateGraph
-from ..system import DELIVER, FIRE, Action, JointSystem
+from ..system import DELIVER, FIRE, Action, TransitionSystem
 from ..trace import TraceStep, dumps, steps_of
 from .adapter import Command, Guarded
+from .targets import CoverageTargets, owed_steps
 
 
 class ConformanceModel:
@@ -36,12 +39,15 @@ class ConformanceModel:
 
     def __init__(self, graph: StateGraph, automatic: frozenset[str]) -> None:
         self.graph = graph
-        self.system: JointSystem = graph.system
+        self.system: TransitionSystem = graph.system
         self.automatic = automatic
+        silent = silent_for(automatic)
         self.tracker: BeliefTracker[Command] = BeliefTracker(
-            graph, silent=by_actor(automatic, (FIRE, DELIVER)), action_of=_command_of)
+            graph, silent=silent, action_of=_command_of)
+        labels = self.system.labels
+        self.silent: list[bool] = [silent(lab) for lab in labels]
         self.label_command: list[Command | None] = [
-            self.tracker.action(lab) for lab in range(len(self.system.labels))]
+            self.tracker.action(lab) for lab in range(len(labels))]
         self.alphabet: list[Command] = sorted({c for c in self.label_command if c is not None})
         # A *step* is a transition taken from one local configuration of its party (history
         # memory included): covering steps, not just transitions, is what exposes a decline
@@ -54,6 +60,29 @@ class ConformanceModel:
             status = self.status(i)
             for cmd in self.commands(i):
                 self.plausible.setdefault((cmd.party, status[cmd.party]), set()).add(cmd)
+        # Why "owed": after settle() the implementation has done what it does by itself, so a
+        # model state where one of its automatic *must* steps is still enabled is not a state
+        # it can be in.  Without this, "not yet" and "never" look the same.
+        self.owed: list[tuple[int, ...]] = owed_steps(self)
+        self.settled: frozenset[int] = frozenset(
+            i for i in range(graph.n_states) if not self.owed[i])
+        self.targets = CoverageTargets(self)
+
+    def must(self, label: int) -> bool:
+        """A *must* step: a document states its transition (or it fires none, e.g. a message
+        arriving where nothing takes it).  Refusing a *may* fire command is conforming."""
+        t = self.system.labels[label].transition
+        return t < 0 or self.system.transitions[t].meta.documented
+
+    def settle_filter(self, belief: Belief) -> Belief:
+        """The states of ``belief`` in which the implementation owes no automatic step."""
+        return belief & self.settled
+
+    def owed_text(self, belief: Belief) -> str:
+        """The automatic steps some state of ``belief`` still owes, for a failure message."""
+        labels = self.system.labels
+        owed = sorted({labels[lab].describe() for s in belief for lab in self.owed[s]})
+        return "; ".join(owed)
 
     def commands(self, state: int) -> dict[Command, list[tuple[int, int]]]:
         """Commands enabled in explored state number ``state``: -> [(label, target)]."""
@@ -80,6 +109,20 @@ class ConformanceModel:
         return dict(self.tracker.status(state))
 
 
+def silent_for(automatic: frozenset[str]) -> Callable[[Action], bool]:
+    """Silent steps for an ``automatic`` set of actor names and ``party.event`` names.
+
+    Why single events: a platform step the implementation exposes as a command (payment
+    approval) must stay drivable while the rest of the platform runs by itself."""
+    def silent(lab: Action) -> bool:
+        if lab.kind not in (FIRE, DELIVER):
+            return False
+        if lab.kind == FIRE and f"{lab.party}.{lab.event}" in automatic:
+            return True
+        return lab.actor in automatic
+    return silent
+
+
 def _command_of(lab: Action) -> Command | None:
     if lab.kind == FIRE:
         return Command("fire", lab.party, lab.event)
@@ -97,6 +140,7 @@ class Record:
     accepted: bool
     observed: dict[str, str]
     must_reject: bool = False
+    may: bool = False  # refused, and the model lets the implementation refuse it
 
 
 class Divergence(AssertionError):
@@ -118,6 +162,7 @@ class Session:
     covered: set[int] = field(default_factory=set)  # global transition ids exercised
     covered_steps: set[int] = field(default_factory=set)  # step ids (see step_of)
     seen_status: set[tuple[str, str]] = field(default_factory=set)
+    visited: set[int] = field(default_factory=set)  # settled states seen consistent
     failure: tuple[Command | None, dict[str, str], str] | None = None
     _mark: int = 0  # len(moves) before the current command: a failure's trace ends there
 
@@ -129,6 +174,7 @@ class Session:
     # -- driving -------------------------------------------------------------------------
     def start(self) -> None:
         self.adapter.reset("step 0:")
+        self.adapter.settle("step 0:")
         self.moves = []
         self._push(self.model.tracker.initial())
         self.history = []
@@ -155,9 +201,11 @@ class Session:
 
     def apply(self, command: Command, *, must_reject: bool = False) -> bool:
         self._mark = len(self.moves)  # the trace of a failure ends before this command
-        n = len(self.history) + 1
-        where = f"step {n}:"
+        # forbidden-command probes do not count as steps: "step N" is the case's N-th command
+        n = sum(1 for r in self.history if not r.must_reject) + 1
+        where = f"before step {n}, probe:" if must_reject else f"step {n}:"
         accepted = self.adapter.send(where, command)
+        self.adapter.settle(where)
         tracker = self.model.tracker
         record = Record(n=n, command=command, accepted=accepted, observed={},
                         must_reject=must_reject)
@@ -166,23 +214,51 @@ class Session:
             if command not in tracker.actions(self.belief):
                 record.observed = self.adapter.status(where)
                 self._fail(command, record.observed,
-                           f"step {n}: the implementation accepted {command}, which the model "
+                           f"{where} the implementation accepted {command}, which the model "
                            f"forbids here (statuses {self._belief_text()})")
             self._push(tracker.step(self.belief, Did(command)))
         else:
             move = tracker.step(self.belief, Refused(command))
             if not move.after:
-                record.observed = self.adapter.status(where)
-                self._fail(command, record.observed,
-                           f"step {n}: the implementation refused {command}, which the model "
-                           f"allows in every state consistent with what was seen "
-                           f"(statuses {self._belief_text()})")
+                may = self._may_refuse(command)
+                if may:
+                    move = Move(self.belief, may, None)
+                    record.may = True
+                else:
+                    record.observed = self.adapter.status(where)
+                    self._fail(command, record.observed,
+                               f"{where} the implementation refused {command}, which the "
+                               f"model requires in every state consistent with what was seen "
+                               f"(statuses {self._belief_text()})")
             self._push(move)
         record.observed = self._observe(command, where)
         return accepted
 
     def close(self) -> None:
         self.adapter.close()
+
+    def covered_targets(self) -> set[int]:
+        """Coverage targets on one model run consistent with the session (its witness)."""
+        targets = self.model.targets
+        path = self.model.tracker.witness(self.moves) if self.moves else [(-1, 0)]
+        out: set[int] = set()
+        for (_, src), (label, _) in itertools.pairwise(path):
+            if src in self.model.settled:
+                tid = targets.target_of(src, label, create=False)
+                if tid >= 0:
+                    out.add(tid)
+        return out
+
+    def _may_refuse(self, command: Command) -> Belief:
+        """The belief states kept when a refusal is fine: ``command`` is a fire command whose
+        every edge there is a *may* step (the implementation need not offer it)."""
+        if command.kind != "fire":
+            return frozenset()  # a message the model has in flight must be there
+        model = self.model
+        kept = frozenset(s for s in self.belief
+                         if all(not model.must(lab)
+                                for lab, _ in model.commands(s).get(command, ())))
+        return kept
 
     # -- internals -----------------------------------------------------------------------
     def _push(self, move: Move) -> None:
@@ -202,7 +278,15 @@ class Session:
             self._fail(command, observed,
                        f"{where} the implementation shows {_fmt(observed)}; the model expects "
                        f"{self._belief_text()}")
+        settled = self.model.settle_filter(move.after)
+        if not settled:
+            self._fail(command, observed,
+                       f"{where} the implementation settled showing {_fmt(observed)} but owes "
+                       f"its own step: {self.model.owed_text(move.after)}")
         self.moves.append(move)
+        if settled != move.after:
+            self.moves.append(Move(move.after, settled, None))
+        self.visited |= settled
         for p, v in observed.items():
             self.seen_status.add((p, v))
         return observed
@@ -236,8 +320,16 @@ class Session:
         if self.failure is not None:
             command, observed, reason = self.failure
             if command is not None:
-                line = {"n": len(steps), **command.to_json(), "status": observed,
+                refused = bool(self.history) and not self.history[-1].accepted
+                # a refusal is recorded as one (replay then checks that the model required
+                # the command), not as a step the implementation took
+                what = ({"kind": "refuse", "refused": command.kind, "party": command.party,
+                         ("event" if command.kind == "fire" else "message"): command.name}
+                        if refused else command.to_json())
+                line = {"n": len(steps), **what, "status": observed,
                         "note": f"implementation: {reason}"}
+                if " owes its own step: " in reason:
+                    line["settled"] = sorted(self.model.automatic)
                 text += json.dumps(line, sort_keys=True) + "\n"
         return text
 

@@ -8,9 +8,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ordercheck.checks.catalog import FlowRoles, ModelEntry, Scenario
+from ordercheck.checks.catalog import FlowRoles, HttpBinding, ModelEntry, Scenario
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+
+#: VTEX-like Orders endpoints (OMS API: cancel, start-handling, invoice; the deny endpoint of
+#: the declining-cancellation article), for implementations driven over HTTP.
+HTTP = HttpBinding(
+    parties=("marketplace", "seller"),
+    routes={
+        ("marketplace", "shopper_cancels"): ("/marketplace/api/oms/pvt/orders/{id}/cancel",
+                                             {"reason": "shopper", "requestedByUser": True}),
+        ("marketplace", "care_cancels"): ("/marketplace/api/oms/pvt/orders/{id}/cancel",
+                                          {"reason": "customer care",
+                                           "requestedByUser": False}),
+        ("seller", "cancel"): ("/seller/api/oms/pvt/orders/{id}/cancel", {"reason": "seller"}),
+        ("seller", "begin_handling"): ("/seller/api/oms/pvt/orders/{id}/start-handling", {}),
+        ("seller", "invoice"): ("/seller/api/oms/pvt/orders/{id}/invoice",
+                                {"type": "Output", "invoiceNumber": "1",
+                                 "invoiceValue": 1000}),
+        ("seller", "decline"): (
+            "/seller/api/orders/pvt/document/{id}/deny-cancellation-request",
+            {"cancellationRequestId": "current", "denyReason": "made to order"}),
+    },
+    timers=frozenset({"window_elapsed", "decision_timeout", "authorization_timeout",
+                      "change_seller_window_elapsed"}),
+)
 
 ENTRY = ModelEntry(
     name="vtex",
@@ -27,6 +50,7 @@ ENTRY = ModelEntry(
                           ("marketplace", "Marketplace and customer care service"),
                           ("seller", "Seller"))),
     sequence_variants=("observed",),
+    http=HTTP,
     # the platform as it behaves, known issues included, so their orders come out doomed
     log_variant="observed",
     status_classifier="ordercheck.model.vtex.statuses:classify",

@@ -13,7 +13,6 @@ class OMS {
     this.m = { status: 'order-created', inbox: [] };  // marketplace account
     this.s = { status: 'null', inbox: [] };           // seller account
     this.beforeRequest = '';                          // where a declined request returns
-    this.denialSent = false;
     this.settle();
   }
   toSeller(msg) { this.s.inbox.push(msg); }
@@ -63,16 +62,16 @@ class OMS {
   sellerCancel() {
     const s = this.s;
     if (['ready-for-handling', 'handling'].includes(s.status)) {
-      this.beforeRequest = s.status; this.denialSent = false; s.status = 'cancellation-requested';
+      this.beforeRequest = s.status; s.status = 'cancellation-requested';
     } else if (['cancellation-requested', 'window-to-cancel', 'waiting-for-manual-authorization'].includes(s.status)) {
       s.status = 'cancel'; this.toMarketplace('seller-cancellation');
     } else throw new Refused('status');
   }
   deny() {
-    if (!(this.m.status === 'waiting-for-seller-decision' && this.s.status === 'cancellation-requested' && !this.denialSent)) {
+    if (!(this.m.status === 'waiting-for-seller-decision' && this.s.status === 'cancellation-requested' && !this.m.inbox.includes('cancellation-denied'))) {
       throw new Refused('status invalid');
     }
-    this.s.status = this.beforeRequest; this.denialSent = true; this.toMarketplace('cancellation-denied');
+    this.s.status = this.beforeRequest; this.toMarketplace('cancellation-denied');
   }
   timer(name) {
     const s = this.s, m = this.m;
@@ -101,7 +100,7 @@ class OMS {
         s.status = 'cancel'; this.toMarketplace('cancellation-request-received'); this.toMarketplace('seller-cancellation');
       }
       else if (['ready-for-handling', 'handling'].includes(s.status)) {
-        this.beforeRequest = s.status; this.denialSent = false; s.status = 'cancellation-requested';
+        this.beforeRequest = s.status; s.status = 'cancellation-requested';
         this.toMarketplace('cancellation-request-received');
       } else if (s.status === 'cancellation-requested') this.toMarketplace('cancellation-request-received');
     }
@@ -149,7 +148,8 @@ rl.on('line', (line) => {
   try { req = JSON.parse(line); } catch (e) { reply({ ok: false, error: 'request is not JSON' }); return; }
   try {
     switch (req.op) {
-      case 'hello': reply({ ok: true, automatic: ['platform'] }); break;
+      case 'hello': reply({ ok: true, automatic: ['platform'], settle: true }); break;
+      case 'settle': reply({ ok: true }); break;  // synchronous: its own steps are done
       case 'reset': oms = new OMS(); reply({ ok: true }); break;
       case 'send': reply({ ok: true, accepted: oms.send(req.command) }); break;
       case 'status': reply({ ok: true, status: { marketplace: oms.m.status, seller: oms.s.status } }); break;

@@ -35,7 +35,6 @@ class OMS:
         self.marketplace = Account("order-created")
         self.seller = Account("null")
         self.before_request = ""  # seller status a declined request returns to (DCL)
-        self.denial_sent = False  # the request's record is marked denied at once (OCI)
         self.settle()
 
     # -- messaging -------------------------------------------------------------------------
@@ -120,7 +119,6 @@ class OMS:
         s = self.seller
         if s.status in ("ready-for-handling", "handling"):
             self.before_request = s.status
-            self.denial_sent = False
             s.status = "cancellation-requested"
         elif s.status in ("cancellation-requested", "window-to-cancel",
                           "waiting-for-manual-authorization"):
@@ -136,13 +134,15 @@ class OMS:
         if not self.may_deny():
             raise Refused("status invalid for deny-cancellation-request")
         self.seller.status = self.before_request
-        self.denial_sent = True
         self.to_marketplace("cancellation-denied")
         self.settle()
 
     def may_deny(self) -> bool:
         return (self.marketplace.status == "waiting-for-seller-decision"
-                and self.seller.status == "cancellation-requested" and not self.denial_sent)
+                and self.seller.status == "cancellation-requested"
+                # the request's record is marked denied at once (OCI): a denial on its way
+                # to the marketplace has closed it, even if the seller asks again meanwhile
+                and "cancellation-denied" not in self.marketplace.inbox)
 
     # -- timers ---------------------------------------------------------------------------
     def grace_period_elapsed(self) -> None:
@@ -202,7 +202,6 @@ class OMS:
                 self.to_marketplace("seller-cancellation")
             elif s.status in ("ready-for-handling", "handling"):
                 self.before_request = s.status
-                self.denial_sent = False
                 s.status = "cancellation-requested"
                 self.to_marketplace("cancellation-request-received")
             elif s.status == "cancellation-requested":
