@@ -273,8 +273,8 @@ def test_a_classifier_that_raises_is_exit_2(tmp_path: Path, capsys: pytest.Captu
     log = write_lines(tmp_path / "feed.jsonl", items)
     code, out, err = run(capsys, str(log), "--statuses", "tests.test_logs:raising")
     assert code == 2 and out == ""
-    assert err.startswith("ordercheck: error: --statuses 'tests.test_logs:raising'('strange') raised "
-                          "RuntimeError: no\n")
+    assert err.startswith("ordercheck: error: --statuses 'tests.test_logs:raising'('strange') "
+                          "raised RuntimeError: no\n")
 
 
 def raising(status: str) -> str:

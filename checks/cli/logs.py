@@ -23,6 +23,7 @@ from .. import loading, usercode
 from ..belief import explore_model
 from ..errors import UsageError
 from ..logs.fleet import DEFAULT_SETTLE, FleetReport, check_logs
+from ..logs.html import to_html
 from ..logs.judge import Judge, Judgement, Verdict
 from ..logs.link import Linker, read_link_file
 from ..logs.parse import VTEX_DOMAINS, LogReader, StatusCheck, parse_time
@@ -36,7 +37,8 @@ from ..trace import dumps
 BUILTIN_MODULE = "ordercheck.model.vtex"
 BUILTIN_VARIANTS = ("documented", "observed")
 DEFAULT_CLASSIFIER = "ordercheck.model.vtex.statuses:classify"
-FORMATS = ("text", "json", "markdown", "csv")
+FORMATS = ("text", "json", "markdown", "csv", "html")
+DIAGRAMS = 200  # sequence diagrams drawn into the HTML page (graphviz runs once per order)
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -70,7 +72,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
                         "%(default)s)")
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--out", metavar="DIR",
-                   help="also write report.{txt,json,md,csv} and traces/ORDER.jsonl here")
+                   help="also write report.{txt,json,md,csv,html} and traces/ORDER.jsonl here")
     p.set_defaults(func=cmd_logs)
     return p
 
@@ -201,6 +203,8 @@ def cmd_logs(args: argparse.Namespace) -> int:
     render = {"text": to_text, "json": to_json, "markdown": to_markdown}
     if args.format == "csv":
         sys.stdout.write(to_csv(report))
+    elif args.format == "html":
+        sys.stdout.write(html_page(report, judge, workflow.name, spec, args.delivery, traces))
     else:
         sys.stdout.write(render[args.format](report, traces))
     if report.orders == 0:
@@ -229,4 +233,37 @@ def _write_out(out: Path, report: FleetReport, judge: Judge, model: str, spec: s
     (out / "report.json").write_text(to_json(report, traces), encoding="utf-8")
     (out / "report.md").write_text(to_markdown(report, traces), encoding="utf-8")
     (out / "report.csv").write_text(to_csv(report), encoding="utf-8")
+    (out / "report.html").write_text(html_page(report, judge, model, spec, delivery, traces),
+                                     encoding="utf-8")
     return traces
+
+
+def html_page(report: FleetReport, judge: Judge, model: str, spec: str, delivery: str,
+              traces: dict[str, str]) -> str:
+    """The self-contained page, with a sequence diagram per bad order (the first
+    :data:`DIAGRAMS` by order id; graphviz runs once per order).  Drawn here, in the front
+    end, because the engine may not import ``ordercheck.diagrams``."""
+    import json
+
+    from ordercheck.diagrams import dot, sequence
+    from ordercheck.diagrams.render import RenderError, render
+
+    diagrams: dict[str, bytes] = {}
+    note = ""
+    for j in report.bad[:DIAGRAMS]:
+        lines = [json.loads(line) for line in trace_text(judge, j, model, spec, delivery)
+                 .splitlines()]
+        title = str(lines[0].get("title", ""))
+        steps = [{k: v for k, v in rec.items() if not k.startswith("_")}
+                 for rec in lines[1:] if rec.get("kind") != "observe"]
+        try:
+            diagrams[j.order] = render(dot.to_dot(sequence.sequence_graph(steps, title)), "svg")
+        except RenderError as exc:
+            note = f"sequence diagrams not drawn: {exc}"
+            diagrams.clear()
+            break
+    if not note and len(report.bad) > DIAGRAMS:
+        note = (f"diagrams drawn for the first {DIAGRAMS} of {len(report.bad)} orders by id; "
+                "the others' traces are under traces/ with --out "
+                "(ordercheck diagrams --trace FILE draws one)")
+    return to_html(report, judge.parties, diagrams, traces, note)
