@@ -18,6 +18,7 @@ only when this engine runs.
 
 from __future__ import annotations
 
+import pickle
 import uuid
 import zlib
 from collections.abc import Callable, Iterable
@@ -53,11 +54,22 @@ class Partial:
 
 
 Batch = list[tuple[str, list[Event], tuple[tuple[str, str], ...], float]]
+#: an event as plain fields: slotted dataclasses pickle several times slower than tuples
+Row = tuple[str, str, str, str | None, float, str | None, str, int | str]
+Packed = list[tuple[str, list[Row], tuple[tuple[str, str], ...], float]]
+
+
+def pack(batch: Batch) -> Packed:
+    return [(order, [(e.order, e.party, e.state, e.last, e.at, e.event_id, e.src, e.pos)
+                     for e in events], ids, clock) for order, events, ids, clock in batch]
 
 
 def judge_batch(factory: Callable[[], Judge], key: str, keep_rows: bool,
-                batch: Batch) -> Partial:
-    """Run on a worker: arrange and judge each order of the batch."""
+                payload: bytes) -> Partial:
+    """Run on a worker: arrange and judge each order of the batch (``payload``: a pickled
+    :data:`Packed` from the driver; bytes, because Dask walks every nested argument in
+    search of futures, which cost more than judging)."""
+    batch: Packed = pickle.loads(payload)
     judge = _JUDGES.get(key)
     if judge is None:
         while len(_JUDGES) >= KEEP:
@@ -65,8 +77,8 @@ def judge_batch(factory: Callable[[], Judge], key: str, keep_rows: bool,
         judge = _JUDGES[key] = factory()
     parties = judge.parties
     report = FleetReport(model="", now=None, ledger=Ledger())
-    for order, events, ids, clock in batch:
-        arranged = arrange(events, parties, report.ledger)
+    for order, rows, ids, clock in batch:
+        arranged = arrange([Event(*row) for row in rows], parties, report.ledger)
         j = judge.judge(order, arranged.events, clock, arranged.tolerances, ids)
         count(report, j, bool(arranged.tolerances), keep_rows, parties)
     return Partial(report, judge.sequences)
@@ -121,7 +133,8 @@ def check_logs_dask(sources: Iterable[str], *, judge: Judge, factory: Callable[[
         nonlocal pending
         batch, buffers[p] = buffers[p], []
         # partition p is judged by worker p: its judge's memo sees the same orders' kinds
-        pending.append(client.submit(judge_batch, factory, key, keep_rows, batch,
+        pending.append(client.submit(judge_batch, factory, key, keep_rows,
+                                     pickle.dumps(pack(batch), pickle.HIGHEST_PROTOCOL),
                                      pure=False, workers=[addresses[p]]))
         if len(pending) >= IN_FLIGHT * workers:
             done, rest = wait(pending, return_when="FIRST_COMPLETED")
