@@ -24,7 +24,7 @@ from html import escape
 
 from .fleet import FleetReport, joint_text
 from .judge import BAD, Judgement, Verdict
-from .render import _ranked, _when, age
+from .render import age, ranked, when
 from .timers import human
 
 COLOURS = {  # one colour per verdict, the bad ones warm
@@ -149,14 +149,14 @@ def to_html(r: FleetReport, parties: tuple[str, ...], diagrams: Mapping[str, byt
             f"<title>{escape(title)}</title><style>{CSS}</style></head><body>")
     balanced = "balanced" if led.balanced() else "NOT BALANCED"
     parts = [head, f"<h1>{escape(title)}</h1>",
-             f'<p>now {escape(_when(r.now))} · <span id="orders-total">{r.orders}</span> '
+             f'<p>now {escape(when(r.now))} · <span id="orders-total">{r.orders}</span> '
              f"orders · {led.records} records ({balanced})</p>",
              "<h2>Verdicts</h2>", _chart(r)]
     if r.joint:
         parts.append("<h2>Current joint status</h2><table><thead><tr><th>joint status</th>"
                      '<th class="num">orders</th></tr></thead><tbody>')
         parts += [f'<tr><td>{escape(k)}</td><td class="num">{n}</td></tr>'
-                  for k, n in _ranked(r.joint)]
+                  for k, n in ranked(r.joint)]
         parts.append("</tbody></table>")
     parts.append(f"<h2>Deviating, doomed and stuck orders ({len(bad)})</h2>")
     parts.append('<p><input id="filter" type="search" placeholder="filter: any text" '
