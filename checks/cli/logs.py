@@ -16,13 +16,16 @@ import argparse
 import re
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .. import loading, usercode
 from ..belief import explore_model
 from ..errors import UsageError
+from ..logs.dask_engine import check_logs_dask, connect
 from ..logs.fleet import DEFAULT_SETTLE, FleetReport, check_logs
+from ..logs.html import to_html
 from ..logs.judge import Judge, Judgement, Verdict
 from ..logs.link import Linker, read_link_file
 from ..logs.parse import VTEX_DOMAINS, LogReader, StatusCheck, parse_time
@@ -38,7 +41,9 @@ from .common import DEFAULT_ENTRY, VARIANTS, model_spec, positive_int, resolve_m
 LOG_VARIANT = ((DEFAULT_ENTRY.log_variant or DEFAULT_ENTRY.default_variant)
                if DEFAULT_ENTRY else None)
 DEFAULT_CLASSIFIER = (DEFAULT_ENTRY.status_classifier or None) if DEFAULT_ENTRY else None
-FORMATS = ("text", "json", "markdown", "csv")
+FORMATS = ("text", "json", "markdown", "csv", "html")
+ENGINES = ("stream", "dask")
+DIAGRAMS = 200  # default --diagrams: graphviz runs once per drawn order (about 25 ms each)
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -70,16 +75,48 @@ def register(sub: Any) -> argparse.ArgumentParser:
                    help="release a finished order after this many more records without one "
                         "of it (memory bound; a later record of it is counted late; default "
                         "%(default)s)")
+    p.add_argument("--engine", choices=ENGINES, default="stream",
+                   help="stream: judge in this process (default); dask: judge the orders on a "
+                        "Dask cluster, partitioned by order (the same report)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --engine dask: the scheduler to use (default: start a local "
+                        "cluster of --workers processes)")
+    p.add_argument("--workers", type=int, default=2, metavar="N",
+                   help="with --engine dask and no --scheduler: local worker processes "
+                        "(default %(default)s)")
+    p.add_argument("--diagrams", type=int, default=DIAGRAMS, metavar="N",
+                   help="HTML page: draw the sequence diagrams of the first N bad orders by "
+                        "id (default %(default)s; 0 for none)")
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--out", metavar="DIR",
-                   help="also write report.{txt,json,md,csv} and traces/ORDER.jsonl here")
+                   help="also write report.{txt,json,md,csv,html} and traces/ORDER.jsonl here")
     p.set_defaults(func=cmd_logs)
     return p
 
 
 def _workflow(args: argparse.Namespace) -> tuple[Workflow, str]:
     spec = model_spec(args)
-    return resolve_model(spec), spec
+    return load_workflow(spec), spec
+
+
+def load_workflow(spec: str) -> Workflow:
+    """The workflow named by ``spec`` (module:attribute, a Workflow or a factory of one)."""
+    return resolve_model(spec)
+
+
+def make_judge(workflow: Workflow, delivery: str, capacity: int, timer_args: list[str],
+               slack: float) -> Judge:
+    """The judge of one run: the explored joint model and the store's timer lengths."""
+    graph = explore_model(TransitionSystem(workflow, delivery=delivery, capacity=capacity))
+    timers = [(t.name, t.party, t.event, t.duration) for t in workflow.timers]
+    overrides = parse_overrides(timer_args, [t.name for t in workflow.timers])
+    return Judge(graph, timers, overrides, slack)
+
+
+def worker_judge(spec: str, delivery: str, capacity: int, timer_args: list[str],
+                 slack: float) -> Judge:
+    """A Dask worker's judge, equal to the driver's (module level: it is pickled by name)."""
+    return make_judge(load_workflow(spec), delivery, capacity, timer_args, slack)
 
 
 def _classifier(args: argparse.Namespace) -> tuple[Callable[[str], Any] | None, str]:
@@ -169,13 +206,15 @@ def cmd_logs(args: argparse.Namespace) -> int:
             now = parse_time(args.now)
         except ValueError as exc:
             raise UsageError(f"--now: {exc}") from None
+    if args.diagrams < 0:
+        raise UsageError(f"--diagrams {args.diagrams}: must be at least 0")
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: must be at least 1")
+    if args.engine != "dask" and args.scheduler is not None:
+        raise UsageError("--scheduler: only with --engine dask")
     workflow, spec = _workflow(args)
     classify, classifier_spec = _classifier(args)
-    system = TransitionSystem(workflow, delivery=args.delivery, capacity=args.capacity)
-    graph = explore_model(system)
-    timers = [(t.name, t.party, t.event, t.duration) for t in workflow.timers]
-    overrides = parse_overrides(args.timer, [t.name for t in workflow.timers])
-    judge = Judge(graph, timers, overrides, slack)
+    judge = make_judge(workflow, args.delivery, args.capacity, args.timer, slack)
     parties = judge.parties
     domains = _domains(args.domain, parties)
     links = read_link_file(Path(args.link)) if args.link else None
@@ -183,16 +222,34 @@ def cmd_logs(args: argparse.Namespace) -> int:
     reader = LogReader(ledger, parties=parties, domains=domains,
                        check=status_check(dict(judge.statuses), classify, classifier_spec))
     linker = Linker(parties[0], links)
-    report = check_logs(args.sources, judge=judge, reader=reader, linker=linker,
-                        model=f"{workflow.name} (delivery {args.delivery})", now=now,
-                        keep_rows=args.format == "csv" or args.out is not None,
-                        settle=args.settle)
+    model = f"{workflow.name} (delivery {args.delivery})"
+    keep_rows = args.format == "csv" or args.out is not None
+    if args.engine == "dask":
+        factory = partial(worker_judge, spec, args.delivery, args.capacity, list(args.timer),
+                          slack)
+        key = repr((spec, args.delivery, args.capacity, args.timer, slack))
+        client, cluster = connect(args.scheduler, args.workers)
+        try:
+            report = check_logs_dask(args.sources, judge=judge, factory=factory, key=key,
+                                     reader=reader, linker=linker, model=model, now=now,
+                                     keep_rows=keep_rows, settle=args.settle, client=client)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    else:
+        report = check_logs(args.sources, judge=judge, reader=reader, linker=linker,
+                            model=model, now=now, keep_rows=keep_rows, settle=args.settle)
     traces: dict[str, str] = {}
     if args.out is not None:
-        traces = _write_out(Path(args.out), report, judge, workflow.name, spec, args.delivery)
+        traces = _write_out(Path(args.out), report, judge, workflow.name, spec, args.delivery,
+                            args.diagrams)
     render = {"text": to_text, "json": to_json, "markdown": to_markdown}
     if args.format == "csv":
         sys.stdout.write(to_csv(report))
+    elif args.format == "html":
+        sys.stdout.write(html_page(report, judge, workflow.name, spec, args.delivery, traces,
+                                   args.diagrams))
     else:
         sys.stdout.write(render[args.format](report, traces))
     if report.orders == 0:
@@ -201,7 +258,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 
 def _write_out(out: Path, report: FleetReport, judge: Judge, model: str, spec: str,
-               delivery: str) -> dict[str, str]:
+               delivery: str, diagrams: int) -> dict[str, str]:
     folder = out / "traces"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -221,4 +278,37 @@ def _write_out(out: Path, report: FleetReport, judge: Judge, model: str, spec: s
     (out / "report.json").write_text(to_json(report, traces), encoding="utf-8")
     (out / "report.md").write_text(to_markdown(report, traces), encoding="utf-8")
     (out / "report.csv").write_text(to_csv(report), encoding="utf-8")
+    (out / "report.html").write_text(
+        html_page(report, judge, model, spec, delivery, traces, diagrams), encoding="utf-8")
     return traces
+
+
+def html_page(report: FleetReport, judge: Judge, model: str, spec: str, delivery: str,
+              traces: dict[str, str], limit: int = DIAGRAMS) -> str:
+    """The self-contained page, with a sequence diagram per bad order (the first ``limit``
+    by order id; graphviz runs once per order).  Drawn here, in the front end, because the
+    engine may not import ``ordercheck.diagrams``."""
+    import json
+
+    from ordercheck.diagrams import dot, sequence
+    from ordercheck.diagrams.render import RenderError, render
+
+    diagrams: dict[str, bytes] = {}
+    note = ""
+    for j in report.bad[:limit]:
+        lines = [json.loads(line) for line in trace_text(judge, j, model, spec, delivery)
+                 .splitlines()]
+        title = str(lines[0].get("title", ""))
+        steps = [{k: v for k, v in rec.items() if not k.startswith("_")}
+                 for rec in lines[1:] if rec.get("kind") != "observe"]
+        try:
+            diagrams[j.order] = render(dot.to_dot(sequence.sequence_graph(steps, title)), "svg")
+        except RenderError as exc:
+            note = f"sequence diagrams not drawn: {exc}"
+            diagrams.clear()
+            break
+    if not note and len(report.bad) > limit:
+        note = (f"diagrams drawn for the first {limit} of {len(report.bad)} orders by id; "
+                "the others' traces are under traces/ with --out "
+                "(ordercheck diagrams --trace FILE draws one)")
+    return to_html(report, judge.parties, diagrams, traces, note)

@@ -10,7 +10,7 @@ so a report never depends on the wall clock.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import IO
 
@@ -73,69 +73,103 @@ DEFAULT_SETTLE = 10_000
 def check_logs(sources: Iterable[str], *, judge: Judge, reader: LogReader, linker: Linker,
                model: str, now: float | None, keep_rows: bool = False,
                stdin: IO[bytes] | None = None, settle: int = DEFAULT_SETTLE) -> FleetReport:
-    """Judge every order of ``sources``, streaming.
-
-    Memory is bounded by the open orders: an order whose every party's latest change is a
-    final status is judged and released once ``settle`` more records have been read with no
-    record of it (a feed's reordering is local; the flip ``canceled -> cancel -> canceled``
-    arrives within it).  A record of a released order is counted ``late`` — never silently
-    dropped — and ``--settle`` says how long to wait.  Other orders are judged at the end,
-    when ``now`` is known.  Lists are sorted by order id, so the report does not depend on
-    when an order was released.
-    """
-    ledger = reader.ledger
+    """Judge every order of ``sources``, streaming (grouping: :class:`OrderGroups`)."""
     parties = judge.parties
-    finals = judge.final_statuses
-    orders: dict[str, list[Event]] = {}
-    ids: dict[str, dict[str, str]] = {}
-    settling: dict[str, int] = {}  # order -> record count when it looked finished
-    released: set[int] = set()  # hashes of released order ids
-    latest: float | None = None
+    report = new_report(judge, reader.ledger, model, now)
+    groups = OrderGroups(reader, linker, parties, judge.final_statuses, now, settle)
+    for order, events, party_ids, clock in groups.read(sources, stdin):
+        arranged = arrange(events, parties, reader.ledger)
+        j = judge.judge(order, arranged.events, clock, arranged.tolerances, party_ids)
+        count(report, j, bool(arranged.tolerances), keep_rows, parties)
+    report.now = groups.clock
+    report.replays = judge.replays
+    return finish_report(report)
+
+
+def new_report(judge: Judge, ledger: Ledger, model: str, now: float | None) -> FleetReport:
+    """An empty report, with a note for each timer whose length is unknown."""
     report = FleetReport(model=model, now=now, ledger=ledger)
     for rule in judge.timer_rules:
         if rule.length is None:
             report.timer_notes.append(f"timer {rule.name}: no length known, not checked "
                                       f"(--timer {rule.name}=DURATION)")
+    return report
 
-    def finish(order: str, clock: float) -> None:
-        arranged = arrange(orders.pop(order), parties, ledger)
-        party_ids = tuple(sorted(ids.pop(order).items()))
-        j = judge.judge(order, arranged.events, clock, arranged.tolerances, party_ids)
-        _count(report, j, bool(arranged.tolerances), keep_rows, parties)
 
-    for event in reader.read(sources, stdin=stdin):
-        joint = linker.joint_id(event.party, event.order)
-        if latest is None or event.at > latest:
-            latest = event.at
-        if released and hash(joint) in released:
-            ledger.count(LineFate.LATE)
-            continue
-        bucket = orders.get(joint)
-        if bucket is None:
-            bucket = orders[joint] = []
-            ids[joint] = {}
-        bucket.append(event)
-        ids[joint].setdefault(event.party, event.order)
-        settling.pop(joint, None)
-        if event.state in finals[event.party] and _finished(bucket, parties, finals):
-            settling[joint] = ledger.records
-        while settling:
-            first = next(iter(settling))
-            if settling[first] > ledger.records - settle:
-                break
-            del settling[first]
-            finish(first, now if now is not None else latest)
-            released.add(hash(first))
-    clock = now if now is not None else latest
-    report.now = clock
-    for order in sorted(orders):
-        finish(order, clock if clock is not None else 0.0)
+def finish_report(report: FleetReport) -> FleetReport:
+    """Sort the lists by order id, so the report does not depend on when (or where) an order
+    was judged."""
     report.bad.sort(key=lambda j: j.order)
     report.incomplete.sort(key=lambda j: j.order)
     report.tolerance_notes.sort()
     report.rows.sort(key=lambda row: row.order)
-    report.replays = judge.replays
     return report
+
+
+#: one order ready to judge: (joint id, its events, party -> own id, the clock to judge at)
+Group = tuple[str, list[Event], tuple[tuple[str, str], ...], float]
+
+
+class OrderGroups:
+    """Reads every record, links it to its joint order and yields each order once complete.
+
+    Why apart from judging: the default engine judges an order as it is yielded, ``--engine
+    dask`` ships it to a worker; both must group (and count late records) identically, so the
+    report is the same byte for byte.
+
+    Memory is bounded by the open orders: an order whose every party's latest change is a
+    final status is yielded and released once ``settle`` more records have been read with no
+    record of it (a feed's reordering is local; the flip ``canceled -> cancel -> canceled``
+    arrives within it).  A record of a released order is counted ``late`` — never silently
+    dropped — and ``--settle`` says how long to wait.  Other orders are yielded at the end,
+    sorted by id, when ``now`` is known; :attr:`clock` is that ``now`` afterwards.
+    """
+
+    def __init__(self, reader: LogReader, linker: Linker, parties: tuple[str, ...],
+                 finals: dict[str, frozenset[str]], now: float | None, settle: int) -> None:
+        self.reader, self.linker, self.parties, self.finals = reader, linker, parties, finals
+        self.now, self.settle = now, settle
+        self.clock: float | None = now
+
+    def read(self, sources: Iterable[str], stdin: IO[bytes] | None = None) -> Iterator[Group]:
+        ledger = self.reader.ledger
+        parties, finals, now, settle = self.parties, self.finals, self.now, self.settle
+        orders: dict[str, list[Event]] = {}
+        ids: dict[str, dict[str, str]] = {}
+        settling: dict[str, int] = {}  # order -> record count when it looked finished
+        released: set[int] = set()  # hashes of released order ids
+        latest: float | None = None
+
+        def ready(order: str, clock: float) -> Group:
+            return order, orders.pop(order), tuple(sorted(ids.pop(order).items())), clock
+
+        for event in self.reader.read(sources, stdin=stdin):
+            joint = self.linker.joint_id(event.party, event.order)
+            if latest is None or event.at > latest:
+                latest = event.at
+            if released and hash(joint) in released:
+                ledger.count(LineFate.LATE)
+                continue
+            bucket = orders.get(joint)
+            if bucket is None:
+                bucket = orders[joint] = []
+                ids[joint] = {}
+            bucket.append(event)
+            ids[joint].setdefault(event.party, event.order)
+            settling.pop(joint, None)
+            if event.state in finals[event.party] and _finished(bucket, parties, finals):
+                settling[joint] = ledger.records
+            while settling:
+                first = next(iter(settling))
+                if settling[first] > ledger.records - settle:
+                    break
+                del settling[first]
+                yield ready(first, now if now is not None else latest)
+                released.add(hash(first))
+        clock = now if now is not None else latest
+        self.clock = clock
+        for order in sorted(orders):
+            yield ready(order, clock if clock is not None else 0.0)
 
 
 def _finished(bucket: list[Event], parties: tuple[str, ...],
@@ -150,8 +184,9 @@ def _finished(bucket: list[Event], parties: tuple[str, ...],
         e.state in finals[p] for p, e in latest.items())
 
 
-def _count(report: FleetReport, j: Judgement, tolerated: bool, keep_rows: bool,
-           parties: tuple[str, ...]) -> None:
+def count(report: FleetReport, j: Judgement, tolerated: bool, keep_rows: bool,
+          parties: tuple[str, ...]) -> None:
+    """Add one judged order to the report."""
     report.orders += 1
     report.verdicts[j.verdict] += 1
     report.joint[joint_text(j.joint, parties)] += 1
@@ -170,4 +205,5 @@ def _count(report: FleetReport, j: Judgement, tolerated: bool, keep_rows: bool,
                                     joint_text(j.joint, parties), j.last_seen, j.reason))
 
 
-__all__ = ["DeviationKind", "FleetReport", "OrderRow", "check_logs", "joint_text"]
+__all__ = ["DeviationKind", "FleetReport", "OrderGroups", "OrderRow", "check_logs", "count",
+           "finish_report", "joint_text", "new_report"]

@@ -175,6 +175,12 @@ class Judge:
         """Distinct status sequences replayed so far."""
         return len(self._replays)
 
+    @property
+    def sequences(self) -> frozenset[tuple[tuple[str, str, bool], ...]]:
+        """The distinct status sequences replayed so far (engines that judge on several
+        workers count their union)."""
+        return frozenset(self._replays)
+
     # -- replay --------------------------------------------------------------------------
     def _tracker(self, observed: frozenset[str]) -> BeliefTracker[str]:
         """The exact tracker for orders whose log shows these parties: a status move of an

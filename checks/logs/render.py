@@ -22,13 +22,15 @@ from .timers import human
 SHOWN = 50  # bad orders and malformed records listed in text and Markdown (JSON has all)
 
 
-def _when(t: float | None) -> str:
+def when(t: float | None) -> str:
+    """An epoch time as ISO 8601 UTC (``-`` when unknown), as every rendering shows it."""
     if t is None:
         return "-"
     return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
 
 
-def _ranked(counter: Counter[Any]) -> list[tuple[Any, int]]:
+def ranked(counter: Counter[Any]) -> list[tuple[Any, int]]:
+    """A counter's items by count, then name: one order in every rendering."""
     return sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))
 
 
@@ -51,17 +53,17 @@ def to_json(r: FleetReport, traces: dict[str, str] | None = None) -> str:
     traces = traces or {}
     led = r.ledger
     out = {
-        "model": r.model, "now": _when(r.now), "orders": r.orders,
+        "model": r.model, "now": when(r.now), "orders": r.orders,
         "verdicts": {v.value: r.verdicts[v] for v in Verdict},
-        "joint_status": dict(_ranked(r.joint)),
-        "deviation_kinds": dict(_ranked(r.kinds)),
+        "joint_status": dict(ranked(r.joint)),
+        "deviation_kinds": dict(ranked(r.kinds)),
         "records": {"total": led.records, **{f.value: led.fates[f] for f in LineFate}},
         "balanced": led.balanced(),
         "malformed": [{"at": w, "why": why} for w, why in led.malformed],
         "unmapped": [{"status": s, "why": why, "count": n}
-                     for (s, why), n in _ranked(led.unmapped)],
-        "skipped": dict(_ranked(led.skipped)),
-        "tolerances": dict(_ranked(led.tolerances)),
+                     for (s, why), n in ranked(led.unmapped)],
+        "skipped": dict(ranked(led.skipped)),
+        "tolerances": dict(ranked(led.tolerances)),
         "orders_with_tolerance": r.tolerated_orders,
         "tolerance_applied": [{"order": o, "note": n} for o, n in r.tolerance_notes],
         "distinct_sequences": r.replays,
@@ -81,24 +83,24 @@ def _ledger_lines(r: FleetReport) -> list[str]:
 
 def to_text(r: FleetReport, traces: dict[str, str] | None = None) -> str:
     traces = traces or {}
-    lines = [f"ordercheck logs: {r.model}, now {_when(r.now)}"]
+    lines = [f"ordercheck logs: {r.model}, now {when(r.now)}"]
     lines += _ledger_lines(r)
     lines.append(f"orders: {r.orders} ({r.replays} distinct status sequences replayed)")
     lines.append("verdicts: " + ", ".join(f"{r.verdicts[v]} {v.value}" for v in Verdict))
     if r.kinds:
-        lines.append("deviation kinds: " + ", ".join(f"{n} {k}" for k, n in _ranked(r.kinds)))
+        lines.append("deviation kinds: " + ", ".join(f"{n} {k}" for k, n in ranked(r.kinds)))
     lines.append("current joint status:")
-    lines += [f"  {n:>8}  {k}" for k, n in _ranked(r.joint)]
+    lines += [f"  {n:>8}  {k}" for k, n in ranked(r.joint)]
     led = r.ledger
     if led.tolerances:
         lines.append(f"tolerances applied ({r.tolerated_orders} orders): " + ", ".join(
-            f"{k} ({n} records)" for k, n in _ranked(led.tolerances)))
+            f"{k} ({n} records)" for k, n in ranked(led.tolerances)))
     if led.unmapped:
         lines.append("unmapped statuses:")
-        lines += [f"  {n:>8}  {s}: {why}" for (s, why), n in _ranked(led.unmapped)]
+        lines += [f"  {n:>8}  {s}: {why}" for (s, why), n in ranked(led.unmapped)]
     if led.skipped:
         lines.append("skipped records:")
-        lines += [f"  {n:>8}  {why}" for why, n in _ranked(led.skipped)]
+        lines += [f"  {n:>8}  {why}" for why, n in ranked(led.skipped)]
     if led.malformed:
         lines.append(f"malformed records ({len(led.malformed)}):")
         lines += [f"  {w}: {why}" for w, why in led.malformed[:SHOWN]]
@@ -128,14 +130,14 @@ def _md(text: str) -> str:
 
 def to_markdown(r: FleetReport, traces: dict[str, str] | None = None) -> str:
     traces = traces or {}
-    out = [f"# ordercheck logs: {r.model}", "", f"now: {_when(r.now)}", "",
+    out = [f"# ordercheck logs: {r.model}", "", f"now: {when(r.now)}", "",
            *_ledger_lines(r), "", "| verdict | orders |", "|---|---:|"]
     out += [f"| {v.value} | {r.verdicts[v]} |" for v in Verdict]
     out += ["", "| current joint status | orders |", "|---|---:|"]
-    out += [f"| {_md(k)} | {n} |" for k, n in _ranked(r.joint)]
+    out += [f"| {_md(k)} | {n} |" for k, n in ranked(r.joint)]
     if r.kinds:
         out += ["", "| deviation kind | orders |", "|---|---:|"]
-        out += [f"| {k} | {n} |" for k, n in _ranked(r.kinds)]
+        out += [f"| {k} | {n} |" for k, n in ranked(r.kinds)]
     if r.bad:
         out += ["", "## Deviating, doomed and stuck orders", "",
                 "| order | verdict | age | reason | trace |", "|---|---|---|---|---|"]
