@@ -86,7 +86,7 @@ def _exit_code_of(exc: BaseException) -> int:
     if blamed is not None:
         sys.stderr.write(f"ordercheck: error: {blamed.report()}\n")
         return ExitCode.BAD_INPUT
-    if isinstance(exc, (UsageError, InvalidModel, MalformedTrace, ValueError)):
+    if isinstance(exc, (UsageError, InvalidModel, MalformedTrace)):
         sys.stderr.write(f"ordercheck: error: {exc}\n")
         return ExitCode.BAD_INPUT
     if isinstance(exc, KeyboardInterrupt):
