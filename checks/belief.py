@@ -36,7 +36,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from .analysis import Views
+from .analyses import Views
 from .explore import StateGraph, explore
 from .system import FIRE, Action, TransitionSystem
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import report as rep
-from .analysis import Finding, Path
+from .findings import Finding, Path
 
 
 @dataclass(slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from . import report as rep
-from .analysis import BUILTIN_PROPERTIES
+from .analyses import BUILTIN_PROPERTIES
 from .properties import kind_of
 
 

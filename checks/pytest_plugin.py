@@ -34,9 +34,9 @@ import pytest
 
 from . import catalog, pipeline
 from . import report as rep
-from .analysis import BUILTIN_PROPERTIES, Finding
+from .analyses import BUILTIN_PROPERTIES
 from .explore import explore
-from .findings import FindingKind
+from .findings import Finding, FindingKind
 from .properties import Property, kind_of
 from .protocol import Workflow
 from .system import TransitionSystem

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from .analysis import Analysis, Finding
+from .analyses import Analysis
 from .explore import StateGraph
+from .findings import Finding
 from .trace import TraceStep, steps_of
 
 

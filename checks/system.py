@@ -49,6 +49,7 @@ from .protocol import (
     StatusView,
     Workflow,
 )
+from .text import describe_action
 
 __all__ = [
     "DELIVER",
@@ -89,13 +90,8 @@ class Action:
     ignored: bool = False  # a delivered message the receiver had no transition for
 
     def describe(self) -> str:
-        if self.kind == LOSE:
-            return f"network loses {self.message}"
-        if self.kind in (DELIVER, DELIVER_KEEP):
-            verb = "delivers (and keeps a copy of)" if self.kind == DELIVER_KEEP else "delivers"
-            text = f"network {verb} {self.message} to {self.party}"
-            return text + (" — ignored, no transition" if self.ignored else "")
-        return f"{self.actor}: {self.party}.{self.event}"
+        """This action as a clause (the words are :func:`.text.describe_action`'s)."""
+        return describe_action(self)
 
 
 class TransitionSystem:

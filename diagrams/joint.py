@@ -11,7 +11,7 @@ what was dropped.
 
 from __future__ import annotations
 
-from ordercheck.checks.analysis import Analysis
+from ordercheck.checks.analyses import Analysis
 from ordercheck.checks.explore import StateGraph
 
 from .ir import Cluster, Graph

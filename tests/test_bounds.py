@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from statemachine import State, StateChart
 
-from ordercheck.checks.analysis import analyse
+from ordercheck.checks.analyses import analyse
 from ordercheck.checks.explore import explore
 from ordercheck.checks.protocol import InvalidModel, Message, Party, Workflow, transition
 from ordercheck.checks.report import OK, UNKNOWN, VIOLATED, CheckResult

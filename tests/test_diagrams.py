@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ordercheck.checks.analysis import analyse
+from ordercheck.checks.analyses import analyse
 from ordercheck.checks.cli import main
 from ordercheck.checks.explore import explore
 from ordercheck.checks.system import TransitionSystem

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ordercheck.checks.analysis import analyse
+from ordercheck.checks.analyses import analyse
 from ordercheck.checks.cli import main
 from ordercheck.checks.explore import explore
 from ordercheck.checks.system import DELIVERY_MODES, TransitionSystem

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ordercheck.checks.analysis import analyse
+from ordercheck.checks.analyses import analyse
 from ordercheck.checks.explore import explore
 from ordercheck.checks.system import TransitionSystem
 from ordercheck.checks.trace import load, replay

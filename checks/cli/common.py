@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import cache, catalog, junit, loading, markdown, pipeline, usercode
 from .. import report as rep
-from ..analysis import BUILTIN_PROPERTIES
+from ..analyses import BUILTIN_PROPERTIES
 from ..errors import UsageError
 from ..fingerprint import Uncacheable, fingerprint, spec_modules
 from ..protocol import Workflow
