@@ -1,8 +1,9 @@
 """``ordercheck`` command line: argv, files and exit codes live here and only here.
 
 One module per subcommand (``check``, ``report``, ``conform``, ``vectors``, ``diff``,
-``replay``, ``logs``, ``diagrams``), each with a ``register(subparsers)`` and its ``cmd_*``;
-what they share (exit codes, option types, loading, the one check pipeline) is in :mod:`.common`.
+``replay``, ``logs``, ``diagrams``, ``export``), each with a ``register(subparsers)`` and its
+``cmd_*``; what they share (exit codes, option types, loading, the one check pipeline) is in
+:mod:`.common`.
 
 Exit codes (:class:`ExitCode`): 0 all properties hold, 1 a violation, 2 usage error or bad
 input (the message names the place; user code that raises or exits included), 3 UNKNOWN (a
@@ -26,7 +27,19 @@ from .. import usercode
 from ..errors import UsageError
 from ..protocol import InvalidModel
 from ..trace import MalformedTrace
-from . import check, config, conform, describe, diagrams, diff, logs, replay, report, vectors
+from . import (
+    check,
+    config,
+    conform,
+    describe,
+    diagrams,
+    diff,
+    export,
+    logs,
+    replay,
+    report,
+    vectors,
+)
 from .common import (
     ENGINE_PROPERTIES,
     VARIANTS,
@@ -41,7 +54,8 @@ __all__ = ["ENGINE_PROPERTIES", "VARIANTS", "ExitCode", "UsageError", "build_par
            "positive_float", "positive_int", "resolve_model", "run_check", "version"]
 
 #: Subcommands in the order ``--help`` lists them.
-SUBCOMMANDS = (check, report, conform, vectors, describe, diff, replay, logs, diagrams)
+SUBCOMMANDS = (check, report, conform, vectors, describe, diff, replay, logs, diagrams,
+               export)
 
 
 def build_parser() -> argparse.ArgumentParser:

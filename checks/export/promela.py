@@ -292,7 +292,7 @@ class _Writer:
     def key_coords(self) -> list[_Coord]:
         coords = [_Coord(f"c{p}") for p in range(len(self.system.charts))]
         if self.reached.reads_messages:
-            coords += [_Coord(self.in_flight(i), boolean=True)
+            coords += [_Coord(f"flying_{i}", boolean=True)
                        for i in range(len(self.system.messages))]
         return coords
 
@@ -393,6 +393,13 @@ class _Writer:
             self.macros.append(f"#define {macro} {member(keys, coords)}")
             self.checks += [f"{flag} = {macro}", f"assert(!{flag})"]
 
+    def flying_macros(self) -> list[str]:
+        """``flying_<i>``: message ``i`` is in flight (what ``reads_messages`` guards see)."""
+        if not self.reached.reads_messages:
+            return []
+        return [f"#define flying_{i} {self.in_flight(i)} /* {m.name} */"
+                for i, m in enumerate(self.system.messages)]
+
     def channel_coords(self) -> list[_Coord]:
         out: list[_Coord] = []
         for k, msgs in enumerate(self.chmsgs):
@@ -453,8 +460,7 @@ class _Writer:
         self.deliveries()
         self.finals()
         options = self.options or ["  :: d_step { 0 -> skip } /* no step at all */"]
-        lines = [*self.declarations(), *self.macros, "", "active proctype ordercheck() {",
-                 "  do",
-                 *options, "  od", "}", ""]
+        lines = [*self.declarations(), *self.flying_macros(), *self.macros, "",
+                 "active proctype ordercheck() {", "  do", *options, "  od", "}", ""]
         return PromelaExport(text="\n".join(lines), flags=dict(self.flags),
                              violating=dict(self.violating))
