@@ -1,0 +1,237 @@
+"""The Promela export cross-checked against SPIN: an independent checker must agree exactly.
+
+For every model below and every delivery mode, ordercheck explores, exports, and SPIN
+(``spin -a``, pan compiled without partial-order reduction) explores the export: the state
+counts must be equal and so must the verdicts — deadlock or not, the channel bound hit or not,
+each invariant violated or not — and the transition and error counts must be what the
+export's construction predicts (:func:`ordercheck.checks.export.spin.disagreements`).
+Deliberately broken exports must make that comparison fail, so a pass means something.
+
+The SPIN tests are skipped only when ``spin`` or a C compiler is missing (CI installs them:
+``make setup`` runs ``apt-get install spin``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ordercheck.checks.cli import main
+from ordercheck.checks.cli.common import DEFAULT_ENTRY, resolve_model
+from ordercheck.checks.explore import StateGraph, explore
+from ordercheck.checks.export import UnsupportedExport, export_promela
+from ordercheck.checks.export.promela import _Coord, member
+from ordercheck.checks.export.spin import (
+    PanResult,
+    SpinFailed,
+    disagreements,
+    missing_tools,
+    parse_pan,
+    run_spin,
+)
+from ordercheck.checks.protocol import Workflow
+from ordercheck.checks.system import DELIVERY_MODES, TransitionSystem
+
+from . import toys
+
+MISSING = missing_tools()
+needs_spin = pytest.mark.skipif(MISSING is not None, reason=f"SPIN cannot run: {MISSING}")
+#: -O0: these runs are tiny, compile time dominates (bench/scale.py compiles with -O2)
+CFLAGS = ("-O0", "-DSAFETY", "-DNOREDUCE")
+
+
+def vtex(variant: str, **options: Any) -> Workflow:
+    """The installed VTEX model; ``options`` go to its factory (e.g. ``sellers=N``)."""
+    assert DEFAULT_ENTRY is not None
+    if not options:
+        return resolve_model(DEFAULT_ENTRY.spec(variant))
+    from ordercheck.checks import loading
+
+    factory, _ = loading.load_attribute(DEFAULT_ENTRY.spec(variant), "test")
+    return factory(**options)  # type: ignore[no-any-return]
+
+
+#: (id, model factory).  Order groups are one entry once the model takes ``sellers=N``:
+#: ``*[(f"order-group-{n}", partial(vtex, "documented", sellers=n)) for n in (1, 2, 3)],``
+MODELS: list[tuple[str, Callable[[], Workflow]]] = [
+    ("vtex-documented", partial(vtex, "documented")),
+    ("vtex-observed", partial(vtex, "observed")),
+    ("ping-pong", toys.ping_pong),
+    ("deadlock", toys.deadlock_toy),
+    ("livelock", toys.livelock_toy),
+    *[(f"{n}-sellers", partial(toys.n_sellers, n)) for n in (1, 2, 3)],
+]
+
+
+def explored(factory: Callable[[], Workflow], delivery: str, capacity: int = 4) -> StateGraph:
+    return explore(TransitionSystem(factory(), delivery=delivery, capacity=capacity))
+
+
+def spin(graph: StateGraph, text: str, tmp_path: Path) -> PanResult:
+    return run_spin(text, tmp_path, expected_states=graph.n_states, cflags=CFLAGS)
+
+
+@needs_spin
+@pytest.mark.parametrize("delivery", DELIVERY_MODES)
+@pytest.mark.parametrize(("name", "factory"), MODELS, ids=[m[0] for m in MODELS])
+def test_spin_agrees_with_ordercheck(name, factory, delivery, tmp_path):
+    graph = explored(factory, delivery)
+    export = export_promela(graph)
+    pan = spin(graph, export.text, tmp_path)
+    assert pan.states == graph.n_states
+    assert disagreements(graph, export, pan) == []
+
+
+@needs_spin
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_spin_counts_the_toy_closed_form(n, tmp_path):
+    """Independent of ordercheck: SPIN alone finds 1 + 2*7^n states, 1 + (2n+1)*7^n edges
+    (its transitions add 1 for the initial state and the 2^n final states' self-loops: each
+    seller done or dropped, the marketplace closed)."""
+    graph = explored(partial(toys.n_sellers, n), "fifo")
+    pan = spin(graph, export_promela(graph).text, tmp_path)
+    assert (pan.states, pan.transitions) == (1 + 2 * 7 ** n, 1 + (2 * n + 1) * 7 ** n + 1 + 2 ** n)
+    assert (pan.errors, pan.invalid_end_state, pan.assertions) == (0, False, ())
+
+
+@needs_spin
+def test_known_verdicts_reach_spin(tmp_path):
+    """The observed model's deadlocks and both invariant failures are SPIN's own errors."""
+    graph = explored(partial(vtex, "observed"), "fifo")
+    export = export_promela(graph)
+    pan = spin(graph, export.text, tmp_path)
+    assert pan.invalid_end_state
+    assert {export.flags[f] for f in pan.assertions} == {
+        "agree-at-quiescence", "no-marketplace-invoiced-during-seller-cancellation"}
+    clean = explored(partial(vtex, "documented"), "fifo")
+    pan = spin(clean, export_promela(clean).text, tmp_path / "documented")
+    assert (pan.errors, pan.invalid_end_state, pan.assertions) == (0, False, ())
+
+
+@needs_spin
+@pytest.mark.parametrize(("variant", "delivery", "capacity"),
+                         [("documented", "fifo", 1), ("observed", "duplicate", 2)])
+def test_channel_bound_is_an_assertion_with_equal_counts(variant, delivery, capacity, tmp_path):
+    graph = explored(partial(vtex, variant), delivery, capacity)
+    assert graph.bounds_hit == ["channel-capacity"]
+    export = export_promela(graph)
+    pan = spin(graph, export.text, tmp_path)
+    assert "channel_full" in pan.assertions
+    assert pan.states == graph.n_states
+    assert disagreements(graph, export, pan) == []
+
+
+def _drop_first(text: str, marker: str) -> str:
+    lines = text.splitlines()
+    i = next(i for i, line in enumerate(lines) if marker in line and "channel full" not in line)
+    return "\n".join(lines[:i] + lines[i + 1:]) + "\n"
+
+
+MUTANTS = {
+    # a transition the model has is missing from the export
+    "drop-a-transition": lambda text: _drop_first(text, "/* fire "),
+    # a delivery is missing
+    "drop-a-delivery": lambda text: _drop_first(text, "/* deliver "),
+    # final states no longer valid end states: SPIN sees deadlocks ordercheck does not
+    "drop-final": lambda text: _drop_first(text, "/* final: "),
+    # channels hold one message where ordercheck allows four (VTEX has states with two)
+    "capacity-1-not-4": lambda text: text.replace("<= 3)", "<= 0)"),
+}
+MUTANT_CASES = [(model, mutant) for model in ("ping-pong", "vtex-observed") for mutant in MUTANTS
+                if (model, mutant) != ("ping-pong", "capacity-1-not-4")]  # never holds two
+
+
+@needs_spin
+@pytest.mark.parametrize(("model", "mutant"), MUTANT_CASES)
+def test_perturbed_export_fails_the_cross_check(model, mutant, tmp_path):
+    graph = explored(dict(MODELS)[model], "fifo")
+    export = export_promela(graph)
+    text = MUTANTS[mutant](export.text)
+    assert text != export.text
+    assert disagreements(graph, export, spin(graph, text, tmp_path)) != []
+
+
+# -- the export itself (no SPIN needed) ----------------------------------------------------------
+
+
+def test_member_is_a_trie_with_shared_suffixes_and_ranges():
+    coords = [_Coord("c0"), _Coord("c1"), _Coord("f", boolean=True)]
+    keys = [(0, 1, 0), (0, 1, 1), (2, 1, 0), (2, 1, 1), (3, 5, 1), (4, 5, 1), (5, 5, 1)]
+    assert member(keys, coords) == ("(((c0==0 || c0==2) && c1==1) || "
+                                    "((c0>=3 && c0<=5) && (c1==5 && f)))")
+    assert member([], coords) == "0"
+
+
+def test_export_is_deterministic_and_names_every_party_and_channel():
+    a = export_promela(explored(partial(vtex, "observed"), "duplicate")).text
+    b = export_promela(explored(partial(vtex, "observed"), "duplicate")).text
+    assert a == b
+    assert "byte c0 = 0;" in a and "byte c1 = 0;" in a
+    assert "/* channel 0 marketplace->seller: 0 = order-placed" in a
+    assert a.count("  :: d_step {") == a.count("} /* ")
+
+
+def test_export_cli_writes_the_same_bytes_to_stdout_and_file(capsys, tmp_path):
+    argv = ["export", "--format", "promela", "--variant", "observed", "--delivery", "lossy"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert err == ("ordercheck: exported vtex-observed (delivery lossy, capacity 4): SPIN should "
+                   "store 167 states for 459 edges\n")
+    assert main([*argv, "--out", str(tmp_path / "m.pml")]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "m.pml").read_text() == out
+    assert out.startswith("/* ordercheck export: vtex-observed, delivery lossy, channel "
+                          "capacity 4.")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--format", "dot"], "argument --format: invalid choice: 'dot'"),
+    ([], "the following arguments are required: --format"),
+    (["--format", "promela", "--delivery", "psychic"], "argument --delivery: invalid choice"),
+    (["--format", "promela", "--capacity", "0"], "--capacity: must be a positive integer"),
+    (["--format", "promela", "--model", "tests.toys:ping_pong", "--capacity", "300"],
+     "--capacity 300: the Promela export holds channel lengths in a byte"),
+    (["--format", "promela", "--out", "/proc/nonexistent/m.pml"], "--out '/proc/nonexistent"),
+])
+def test_export_cli_bad_input_exits_2(capsys, argv, message):
+    assert main(["export", *argv]) == 2
+    _, err = capsys.readouterr()
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_bounded_exploration_is_refused():
+    graph = explore(TransitionSystem(toys.n_sellers(2)), max_states=10)
+    with pytest.raises(UnsupportedExport, match="hit max-states"):
+        export_promela(graph)
+
+
+PAN_OUTPUT = """pan:1: invalid end state (at depth 2)
+pan:2: assertion violated !(invariant_1) (at depth 7)
+
+(Spin Version 6.5.2 -- 6 December 2019)
+State-vector 28 byte, depth reached 9, errors: 5
+      110 states, stored
+      142 states, matched
+      252 transitions (= stored+matched)
+    0.290	actual memory usage for states
+  128.000	memory used for hash table (-w24)
+  128.730	total actual memory usage
+pan: elapsed time 0.01 seconds
+"""
+
+
+def test_parse_pan_reads_the_summary():
+    pan = parse_pan(PAN_OUTPUT, wall=0.5, compile_seconds=1.5)
+    assert (pan.states, pan.matched, pan.transitions, pan.errors) == (110, 142, 252, 5)
+    assert (pan.invalid_end_state, pan.assertions) == (True, ("invariant_1",))
+    assert (pan.vector_bytes, pan.depth) == (28, 9)
+    assert (pan.memory_states_mb, pan.memory_total_mb, pan.pan_seconds) == (0.29, 128.73, 0.01)
+    with pytest.raises(SpinFailed, match="search depth"):
+        parse_pan("error: max search depth too small\n" + PAN_OUTPUT)
+    with pytest.raises(SpinFailed, match="states, stored"):
+        parse_pan("pan: nothing\n")
