@@ -7,6 +7,7 @@ PYTHON ?= python3
 setup:
 	@command -v dot >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq graphviz)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
+	@command -v spin >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq spin)
 	$(PYTHON) -m pip install -q -e '.[test,dask]'
 
 run: setup

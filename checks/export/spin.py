@@ -28,6 +28,9 @@ from .promela import CHANNEL_FULL, OUTSIDE_DOMAIN, PromelaExport
 PAN_CFLAGS = ("-O2", "-DSAFETY", "-DNOREDUCE")
 
 
+DEPTH_TOO_SMALL = "max search depth too small"
+
+
 class SpinFailed(RuntimeError):
     """spin, the C compiler or pan failed, or pan's output could not be read."""
 
@@ -82,7 +85,7 @@ def _grab(pattern: str, text: str, default: str | None = None) -> str:
 
 def parse_pan(output: str, *, wall: float = 0.0, compile_seconds: float = 0.0) -> PanResult:
     """Read pan's summary (the lines its manual documents)."""
-    if "max search depth too small" in output:
+    if DEPTH_TOO_SMALL in output:
         raise SpinFailed("pan's search depth limit was hit: the search was incomplete "
                          "(raise max_depth)")
     assertions: set[str] = set()
@@ -121,12 +124,14 @@ def _run(cmd: list[str], cwd: Path, timeout: float | None) -> str:
 
 
 def run_spin(export: PromelaExport | str, workdir: Path, *, expected_states: int = 0,
-             max_depth: int = 1_000_000, cflags: tuple[str, ...] = PAN_CFLAGS,
+             max_depth: int = 10_000, cflags: tuple[str, ...] = PAN_CFLAGS,
              timeout: float | None = 3600) -> PanResult:
     """Write the program to ``workdir``, build pan and run it to completion.
 
     ``expected_states`` sizes pan's hash table (``-w``) so large runs are not slowed by
-    collisions nor small ones charged 128 MB; ``max_depth`` is pan's DFS stack (``-m``).
+    collisions nor small ones charged 128 MB.  ``max_depth`` is pan's first DFS stack size
+    (``-m``, allocated up front, so it counts in pan's memory); when the search is deeper,
+    pan runs again with ten times the stack (never compiled again), up to the state count.
     """
     cc = compiler()
     if shutil.which("spin") is None or cc is None:
@@ -139,11 +144,15 @@ def run_spin(export: PromelaExport | str, workdir: Path, *, expected_states: int
     _run([cc, *cflags, "-o", "pan", "pan.c"], workdir, timeout)
     compiled = time.perf_counter()
     hash_bits = max(16, min(32, (2 * max(expected_states, 1)).bit_length()))
-    started_pan = time.perf_counter()
-    output = _run(["./pan", "-c0", "-n", f"-m{max_depth}", f"-w{hash_bits}"], workdir,
-                  timeout)
-    wall = time.perf_counter() - started_pan
-    return parse_pan(output, wall=wall, compile_seconds=compiled - started)
+    depth = max_depth
+    while True:
+        started_pan = time.perf_counter()
+        output = _run(["./pan", "-c0", "-n", f"-m{depth}", f"-w{hash_bits}"], workdir,
+                      timeout)
+        wall = time.perf_counter() - started_pan
+        if DEPTH_TOO_SMALL not in output or depth > expected_states:
+            return parse_pan(output, wall=wall, compile_seconds=compiled - started)
+        depth *= 10
 
 
 def disagreements(graph: StateGraph, export: PromelaExport, pan: PanResult) -> list[str]:
