@@ -12,8 +12,7 @@ some guard ``reads_messages``) one 0/1 flag per declared message for "in flight"
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 from ..analyses.context import Views
 from ..chart import CompiledChart
@@ -49,28 +48,34 @@ def is_guarded(chart: CompiledChart, cfg: int, event: str) -> bool:
     return any(guard for _, guard, _ in chart.moves.get((cfg, event), ()))
 
 
-@dataclass(slots=True)
 class Reached:
-    """The states ordercheck reached, as guard keys with one representative view each."""
+    """The states ordercheck reached, as guard keys with one representative view each
+    (computed on the first :meth:`table`: a model without guards never pays for it)."""
 
-    system: TransitionSystem
-    graph: StateGraph
-    reads_messages: bool
-    views: dict[Key, StatusView]
+    def __init__(self, graph: StateGraph) -> None:
+        self.graph = graph
+        self.system: TransitionSystem = graph.system
+        self.reads_messages = any(getattr(g, "reads_messages", False)
+                                  for g in self.system.workflow.guards.values())
+        self._views: dict[Key, StatusView] | None = None
 
     @classmethod
     def of(cls, graph: StateGraph) -> Reached:
-        system: TransitionSystem = graph.system
-        reads = any(getattr(g, "reads_messages", False)
-                    for g in system.workflow.guards.values())
-        cb, mask = system.control_bits, system.codec.control_mask
-        views: dict[Key, StatusView] = {}
-        for state in graph.states:
-            ctrl, chans = state & mask, state >> cb
-            key = cls._key(system, ctrl, chans, reads)
-            if key not in views:
-                views[key] = system.view(ctrl, chans if reads else None)
-        return cls(system=system, graph=graph, reads_messages=reads, views=views)
+        return cls(graph)
+
+    @property
+    def views(self) -> dict[Key, StatusView]:
+        if self._views is None:
+            system, reads = self.system, self.reads_messages
+            cb, mask = system.control_bits, system.codec.control_mask
+            views: dict[Key, StatusView] = {}
+            for state in self.graph.states:
+                ctrl, chans = state & mask, state >> cb
+                key = self._key(system, ctrl, chans, reads)
+                if key not in views:
+                    views[key] = system.view(ctrl, chans if reads else None)
+            self._views = views
+        return self._views
 
     @staticmethod
     def _key(system: TransitionSystem, ctrl: int, chans: int, reads: bool) -> Key:
@@ -116,18 +121,9 @@ def channel_messages(system: TransitionSystem) -> list[list[int]]:
     return out
 
 
-def state_contents(system: TransitionSystem, state: int) -> tuple[tuple[int, ...], ...]:
-    """Per channel, the symbols (positions among the channel's messages) in ``state``."""
-    return system.codec.decode_channels(state >> system.control_bits)
-
-
 def groups(table: Mapping[Key, Selection]) -> list[tuple[Selection, list[Key]]]:
     """The table's keys grouped by selection, in a deterministic order (None first)."""
     by: dict[Selection, list[Key]] = {}
     for key, sel in table.items():
         by.setdefault(sel, []).append(key)
     return sorted(by.items(), key=lambda item: (item[0] is not None, item[0] or (0, 0)))
-
-
-def distinct(values: Iterable[Sequence[int]]) -> list[tuple[int, ...]]:
-    return sorted({tuple(v) for v in values})
