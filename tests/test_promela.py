@@ -13,6 +13,9 @@ The SPIN tests are skipped only when ``spin`` or a C compiler is missing (CI ins
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -202,6 +205,33 @@ def test_export_cli_bad_input_exits_2(capsys, argv, message):
     _, err = capsys.readouterr()
     assert message in err
     assert "Traceback" not in err
+
+
+def test_export_is_the_same_across_hash_seeds():
+    """Set and dict order never leak into the program (two interpreters, two seeds)."""
+    argv = [sys.executable, "-m", "ordercheck", "export", "--format", "promela",
+            "--variant", "observed", "--delivery", "duplicate"]
+    outs = [subprocess.run(argv, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("1", "2")]
+    assert outs[0] == outs[1]
+    assert outs[0].count("guard tabulated") > 0
+
+
+def test_a_raising_property_is_the_users_error(capsys, tmp_path):
+    model = tmp_path / "model.py"
+    model.write_text(
+        "from dataclasses import replace\n"
+        "from ordercheck.checks.properties import Always\n"
+        "from tests.toys import ping_pong\n\n"
+        "def _boom(view):\n"
+        "    return 1 / 0\n\n"
+        "def model():\n"
+        "    return replace(ping_pong(), properties=(\n"
+        "        Always(name='boom', description='raises', holds=_boom),))\n")
+    assert main(["export", "--format", "promela", "--model", f"{model}:model"]) == 2
+    _, err = capsys.readouterr()
+    assert "property 'boom' (holds) raised ZeroDivisionError" in err
 
 
 def test_bounded_exploration_is_refused():
