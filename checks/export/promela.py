@@ -149,6 +149,10 @@ def export_promela(graph: StateGraph) -> PromelaExport:
 
 
 class _Writer:
+    """Builds the program in one pass: invariants first (every move ends with their
+    asserts), then local moves, deliveries (and losses), the final self-loop.  One object,
+    because every fragment depends on the same channel layout and delivery mode."""
+
     def __init__(self, graph: StateGraph) -> None:
         system: TransitionSystem = graph.system
         self.system = system
