@@ -36,6 +36,7 @@ from ordercheck.checks.export.spin import (
     parse_pan,
     run_spin,
 )
+from ordercheck.checks.export.tables import project
 from ordercheck.checks.protocol import Workflow
 from ordercheck.checks.system import DELIVERY_MODES, TransitionSystem
 
@@ -167,6 +168,15 @@ def test_member_is_a_trie_with_shared_suffixes_and_ranges():
     assert member(keys, coords) == ("(((c0==0 || c0==2) && c1==1) || "
                                     "((c0>=3 && c0<=5) && (c1==5 && f)))")
     assert member([], coords) == "0"
+
+
+def test_project_keeps_only_the_coordinates_a_selection_depends_on():
+    # the selection is a function of coordinate 1 alone; 0 and 2 vary freely
+    table = {(0, 5, 0): (1, 2), (1, 5, 1): (1, 2), (0, 6, 1): None, (2, 6, 0): None}
+    assert project(table) == ([1], {(5,): (1, 2), (6,): None})
+    # here it needs both 0 and 2 (an xor)
+    xor = {(0, 9, 0): None, (1, 9, 1): None, (0, 9, 1): (0, 1), (1, 9, 0): (0, 1)}
+    assert project(xor)[0] == [0, 2]
 
 
 def test_export_is_deterministic_and_names_every_party_and_channel():

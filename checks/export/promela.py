@@ -13,8 +13,9 @@ The program is built so that SPIN's ``states, stored`` equals ordercheck's state
   the contents, so it adds no state);
 * local moves come from the compiled charts' tables (:func:`.tables.select`); a transient
   receiver has no delivery option, so its messages wait, as in the transition system;
-* guards are tabulated over the keys ordercheck reached (:mod:`.tables`); any other input
-  makes the option ``outside_domain`` fire, an assertion failure;
+* guards are tabulated over the keys ordercheck reached (:mod:`.tables`), each outcome as a
+  condition on the variables it depends on; any key ordercheck did not reach makes the
+  option ``outside_domain`` fire, an assertion failure;
 * a send into a full channel is what ordercheck treats as a bound: the step is disabled and a
   sibling option asserts ``!channel_full``, so the state count still matches and the bound
   shows as an assertion;
@@ -38,7 +39,16 @@ from ..errors import UsageError
 from ..explore import StateGraph
 from ..properties import Always
 from ..system import TransitionSystem
-from .tables import Key, Reached, Selection, channel_messages, groups, is_guarded, select
+from .tables import (
+    Key,
+    Reached,
+    Selection,
+    channel_messages,
+    groups,
+    is_guarded,
+    project,
+    select,
+)
 
 #: Hidden flags asserted false; their names appear in pan's "assertion violated" lines.
 CHANNEL_FULL = "channel_full"
@@ -282,13 +292,18 @@ class _Writer:
 
     def tabulated(self, cond: list[str], table: dict[Key, Selection], p: int,
                   body: list[str], skip_none: bool, comment: str) -> None:
-        coords = self.key_coords()
-        for sel, keys in groups(table):
+        """Options for a guarded event: one per outcome, on the variables it depends on
+        (:func:`.tables.project`), and one asserting ``!outside_domain`` for any full key
+        ordercheck never reached, so no guard value is ever extrapolated silently."""
+        all_coords = self.key_coords()
+        kept, projected = project(table)
+        coords = [all_coords[i] for i in kept]
+        for sel, keys in groups(projected):
             if sel is None and skip_none:
                 continue
             self.fire([*cond, member(keys, coords)], body, p, sel,
                       f"{comment} [{self.describe(p, sel)}, guard tabulated]")
-        domain = member(table, coords)
+        domain = member(table, all_coords)
         self.emit([*cond, f"!{domain}" if domain.startswith("(") else f"!({domain})"],
                   [f"{OUTSIDE_DOMAIN} = 1", f"assert(!{OUTSIDE_DOMAIN})"],
                   f"{comment}: outside the tabulated domain")

@@ -127,3 +127,23 @@ def groups(table: Mapping[Key, Selection]) -> list[tuple[Selection, list[Key]]]:
     for key, sel in table.items():
         by.setdefault(sel, []).append(key)
     return sorted(by.items(), key=lambda item: (item[0] is not None, item[0] or (0, 0)))
+
+
+def project(table: Mapping[Key, Selection]) -> tuple[list[int], dict[Key, Selection]]:
+    """The coordinates the selection depends on over the table's domain, and the table on them.
+
+    A coordinate is dropped (last first) when the selection stays a function of the others:
+    a guard reading two statuses becomes a condition on two variables instead of on every
+    party and message.  The export still checks the full key against the reached domain,
+    so a combination ordercheck never reached is an assertion, not an extrapolation.
+    """
+    keys = list(table)
+    width = len(keys[0]) if keys else 0
+    kept = list(range(width))
+    for c in reversed(range(width)):
+        trial = [k for k in kept if k != c]
+        seen: dict[Key, Selection] = {}
+        if all(seen.setdefault(tuple(key[i] for i in trial), sel) == sel
+               for key, sel in table.items()):
+            kept = trial
+    return kept, {tuple(key[i] for i in kept): sel for key, sel in table.items()}
