@@ -1,0 +1,381 @@
+"""``--explorer compiled``: BFS in a numba kernel over the TransitionSystem's integer tables.
+
+Why this shape: the successor function is a few table look-ups per edge, which CPython pays
+~1 µs each for; compiled, the whole BFS (visited set, parent pointers, CSR edges) runs at C
+speed.  But the tables are *lazy* — guards are user Python callables, so an entry is only
+known once the :class:`~..system.TransitionSystem` has computed it.  So the kernel
+(:mod:`.kernel`) runs until it meets an entry not yet filled, records it (and those of the
+next queued states: misses come in batches), and returns; this driver fills them with the
+system's own methods (:meth:`_local_moves`, :meth:`_take_memo`, :meth:`_delivery`, the
+channel put) — the semantics stay the Python reference's — and resumes.  Warm tables make
+returns rare: about one per few thousand states once the control values repeat.
+
+The result is the *identical* :class:`~..explore.StateGraph` of
+:class:`~..explore.BreadthFirst` (same numbering, edges, cut and bounds): the kernel mirrors
+``_bfs`` line for line, tests/test_compiled.py asserts array equality.
+
+Memory: the visited set is an open-addressing table of int32 state numbers (load <= 1/2)
+over the int64 ``states`` array, plus int32 parent and parent-label arrays: 24–32 bytes per
+state (:attr:`CompiledStats.store_bytes`).  Depth is not stored: BFS numbers states level by
+level, so depth is rebuilt from the level boundaries.  Edges (CSR, 8 bytes each plus 8 per
+state) are counted apart (:attr:`CompiledStats.edge_bytes`): the analyses need them today.
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import UsageError
+from ..explore import Bounds, Explorable, Progress, StateGraph
+
+__all__ = ["Compiled", "CompiledStats", "require_numba"]
+
+_INITIAL_STATES = 1 << 12
+_MISS_BATCH = 4096  # misses recorded per return to Python
+_PROBE = 2048  # queued states probed for misses after the first one
+_YIELD_EVERY = 1 << 16  # states expanded between progress reports
+_MAX_STATE_BITS = 63
+
+
+def require_numba() -> Any:
+    """The kernel module; a clear exit-2 message when numba is not installed."""
+    try:
+        from . import kernel
+    except ImportError as exc:  # numba (or llvmlite) missing or broken
+        raise UsageError(
+            f"--explorer compiled needs the numba package ({exc}); install it with "
+            "pip install 'ordercheck[fast]', or use --explorer bfs") from None
+    return kernel
+
+
+@dataclass(slots=True)
+class CompiledStats:
+    """What the last compiled run measured (the bench reads it)."""
+
+    states: int = 0
+    edges: int = 0
+    store_bytes: int = 0  # visited table + states + parent + parent label
+    edge_bytes: int = 0  # off + succ + succ label
+    returns: int = 0  # how often the kernel came back to fill memo entries
+    kernel_seconds: float = 0.0
+
+
+class _Tables:
+    """The memo tables and successor-side arrays the kernel reads, filled from ``system``."""
+
+    def __init__(self, np: Any, kernel: Any, system: Any) -> None:
+        self.np, self.k, self.system = np, kernel, system
+        self.cap = 1 << 12
+        self.ka = np.full(self.cap, -1, np.int64)
+        self.kb = np.zeros(self.cap, np.int64)
+        self.val = np.zeros(self.cap, np.int64)
+        self.used = 0
+        self.pool = np.zeros(1 << 12, np.int64)
+        self.pool_used = 0
+        self.sends_seen = -1
+        self.sends_off = self.sends_msgs = np.zeros(1, np.int64)
+        self.refresh_sends()
+        self.msg_channel = np.array(system._msg_channel, np.int64)
+        self.ch_shift = np.array(system._ch_shift, np.int64)
+        self.ch_mask = np.array(system._ch_mask, np.int64)
+        self.lose_label = np.full(max(1, len(system.messages)), -1, np.int64)
+        self.reads_msgs = bool(system._guards_read_messages)
+
+    @property
+    def shift(self) -> int:
+        return 64 - (self.cap.bit_length() - 1)
+
+    def refresh_sends(self) -> None:
+        """The sends ids are interned lazily by the system: export the table when it grew."""
+        sends = self.system._sends_list
+        if len(sends) == self.sends_seen:
+            return
+        off = [0]
+        for msgs in sends:
+            off.append(off[-1] + len(msgs))
+        self.sends_off = self.np.array(off, self.np.int64)
+        self.sends_msgs = self.np.array([m for msgs in sends for m in msgs] or [0],
+                                        self.np.int64)
+        self.sends_seen = len(sends)
+
+    def _store(self, values: list[int]) -> int:
+        need = self.pool_used + len(values)
+        if need > len(self.pool):
+            grown = self.np.zeros(max(need, 2 * len(self.pool)), self.np.int64)
+            grown[:self.pool_used] = self.pool[:self.pool_used]
+            self.pool = grown
+        at = self.pool_used
+        self.pool[at:need] = values
+        self.pool_used = need
+        return at
+
+    def fill(self, misses: Any) -> None:
+        """Compute every missed entry with the system's own methods and insert it."""
+        from ..system import DELIVER, DELIVER_KEEP
+
+        np, k, system = self.np, self.k, self.system
+        keys_a: list[int] = []
+        keys_b: list[int] = []
+        vals: list[int] = []
+        seen: set[tuple[int, int]] = set()
+        for kind, a, b, c, d in misses.tolist():
+            if kind == k.LOCAL:
+                key = (a, k.LOCAL)
+                if key in seen:
+                    continue
+                moves = system._local_moves(b, None if c < 0 else c)
+                flat = [len(moves)]
+                for move in moves:
+                    flat.extend(move)
+                vals.append(self._store(flat))
+            elif kind == k.TAKE:
+                key = (a, k.TAKE | (b << 2))
+                if key in seen:
+                    continue
+                takes = system._takes[b].get(a)
+                if takes is None:
+                    takes = system._take_memo(b, a)
+                flat = [len(takes)]
+                for msg, rest, flag in takes:
+                    flat.extend((msg, rest, flag))
+                    if flag == 2 and self.lose_label[msg] < 0:
+                        self.lose_label[msg] = system._lose_label(msg)
+                vals.append(self._store(flat))
+            elif kind == k.DELIVER:
+                key = (a, k.DELIVER | (c << 2))
+                if key in seen:
+                    continue
+                msg, flag = divmod(c, 2)
+                hit = system._delivery(b, msg, DELIVER_KEEP if flag else DELIVER,
+                                       None if d < 0 else d)
+                vals.append(self._store(list(hit)))
+            else:
+                key = (a, k.PUT | (b << 2))
+                if key in seen:
+                    continue
+                vals.append(self._put(a, b))
+            seen.add(key)
+            keys_a.append(key[0])
+            keys_b.append(key[1])
+        self.refresh_sends()
+        if 2 * (self.used + len(vals)) > self.cap:
+            self._grow(self.used + len(vals))
+        k.memo_insert(self.ka, self.kb, self.val, np.array(keys_a, np.int64),
+                      np.array(keys_b, np.int64), np.array(vals, np.int64), self.shift)
+        self.used += len(vals)
+
+    def _put(self, content: int, msg: int) -> int:
+        """Channel contents after sending ``msg``, -1 when full (``_append_msgs`` per message,
+        through the system's own ``_puts`` memo)."""
+        system = self.system
+        ch = system._msg_channel[msg]
+        new: int | None = system._puts[ch].get((content, msg))
+        if new is None:
+            grown = system._semantics.put(system._contents(ch, content), msg)
+            new = -1 if len(grown) > system.capacity else system._rank(ch, grown)
+            system._puts[ch][(content, msg)] = new
+        return new
+
+    def _grow(self, entries: int) -> None:
+        np = self.np
+        cap = self.cap
+        while 2 * entries > cap:
+            cap *= 2
+        live = self.ka != -1
+        a, b, v = self.ka[live], self.kb[live], self.val[live]
+        self.cap = cap
+        self.ka = np.full(cap, -1, np.int64)
+        self.kb = np.zeros(cap, np.int64)
+        self.val = np.zeros(cap, np.int64)
+        self.k.memo_insert(self.ka, self.kb, self.val, a, b, v, self.shift)
+
+    def symmetry_arrays(self) -> tuple[Any, Any]:
+        """``system.symmetry``'s blocks as (shifts[block, field], widths[field]) arrays;
+        empty when the system has no symmetry (see :mod:`..symmetry`)."""
+        np = self.np
+        sym = getattr(self.system, "symmetry", None)
+        if sym is None:
+            return np.zeros((0, 1), np.int64), np.zeros(1, np.int64)
+        shifts = np.array([[s for s, _ in block] for block in sym.blocks], np.int64)
+        widths = np.array([w for _, w in sym.blocks[0]], np.int64)
+        return shifts, widths
+
+
+class Compiled:
+    """The numba back end: the same :class:`StateGraph` as ``bfs``, numbered identically."""
+
+    name = "compiled"
+
+    def __init__(self) -> None:
+        self.last = CompiledStats()
+
+    def explore(self, system: Explorable, bounds: Bounds,
+                progress: Progress | None = None) -> StateGraph:
+        kernel = require_numba()
+        import numpy as np
+
+        if not hasattr(system, "_local_moves"):
+            raise UsageError("--explorer compiled explores a TransitionSystem (its integer "
+                             f"tables); got {type(system).__name__}: use --explorer bfs")
+        codec = system.codec  # type: ignore[attr-defined]
+        width = codec.control_bits + sum(ch.width for ch in codec.channels)
+        if width > _MAX_STATE_BITS:
+            raise UsageError(
+                f"--explorer compiled: a joint state of this model needs {width} bits, more "
+                f"than the kernel's {_MAX_STATE_BITS}-bit words; use --explorer bfs "
+                "(or a lower --capacity)")
+        started = time.perf_counter()
+        tables = _Tables(np, kernel, system)
+        bshift, bwidth = tables.symmetry_arrays()
+        max_states = bounds.max_states if bounds.max_states is not None else (1 << 62)
+        max_depth = bounds.max_depth if bounds.max_depth is not None else -1
+
+        scap = _INITIAL_STATES
+        states = np.zeros(scap, np.int64)
+        parent = np.full(scap, -1, np.int32)
+        plabel = np.full(scap, -1, np.int32)
+        slots = np.full(2 * scap, -1, np.int32)
+        off = np.zeros(scap + 1, np.int64)
+        succ = np.zeros(4 * scap, np.int32)
+        slab = np.zeros(4 * scap, np.int32)
+        ovf_list = np.zeros(64, np.int64)
+        cut_list = np.zeros(64, np.int64)
+        buf = 256
+        out_lab = np.zeros(buf, np.int64)
+        out_nxt = np.zeros(buf, np.int64)
+        misses = np.zeros((_MISS_BATCH, 5), np.int64)
+        counters = np.zeros(kernel.N_COUNTERS, np.int64)
+        states[0] = system.initial
+        kernel.visited_rehash(slots, states, 1, 64 - (len(slots).bit_length() - 1))
+        counters[kernel.C_N] = 1
+        counters[kernel.C_LEVEL_END] = 1
+        returns, kernel_seconds = 0, 0.0
+        next_report = started + 1.0
+        while True:
+            stop_at = (counters[kernel.C_I] + _YIELD_EVERY if progress is not None
+                       else 1 << 62)
+            t0 = time.perf_counter()
+            status = kernel.run(
+                counters, stop_at, max_depth, max_states, states, parent, plabel, slots,
+                64 - (len(slots).bit_length() - 1), off, succ, slab, ovf_list, cut_list,
+                out_lab, out_nxt, misses, _PROBE, system.control_bits,  # type: ignore[attr-defined]
+                system._control_mask, tables.reads_msgs,  # type: ignore[attr-defined]
+                tables.ka, tables.kb, tables.val, tables.shift, tables.pool,
+                tables.sends_off, tables.sends_msgs, tables.msg_channel, tables.ch_shift,
+                tables.ch_mask, tables.lose_label, bshift, bwidth)
+            kernel_seconds += time.perf_counter() - t0
+            n = int(counters[kernel.C_N])
+            if status == kernel.DONE:
+                break
+            if status == kernel.MISS:
+                returns += 1
+                tables.fill(misses[:counters[kernel.C_NMISS]])
+                counters[kernel.C_NMISS] = 0
+            elif status == kernel.BUF_SMALL:
+                buf *= 2
+                out_lab, out_nxt = np.zeros(buf, np.int64), np.zeros(buf, np.int64)
+            elif status == kernel.GROW:
+                if n + buf > len(states):
+                    new = max(2 * len(states), n + buf)
+                    states, parent, plabel = (_grown(np, states, new, 0),
+                                              _grown(np, parent, new, -1),
+                                              _grown(np, plabel, new, -1))
+                    off = _grown(np, off, new + 1, 0)
+                if 2 * (n + buf) > len(slots):
+                    size = len(slots)
+                    while 2 * (n + buf) > size:
+                        size *= 2
+                    slots = np.full(size, -1, np.int32)
+                    kernel.visited_rehash(slots, states, n, 64 - (size.bit_length() - 1))
+                ne = int(counters[kernel.C_EDGES])
+                if ne + buf > len(succ):
+                    new = max(2 * len(succ), ne + buf)
+                    succ, slab = _grown(np, succ, new, 0), _grown(np, slab, new, 0)
+                if counters[kernel.C_NOVF] >= len(ovf_list):
+                    ovf_list = _grown(np, ovf_list, 2 * len(ovf_list), 0)
+                if counters[kernel.C_NCUT] >= len(cut_list):
+                    cut_list = _grown(np, cut_list, 2 * len(cut_list), 0)
+            elif progress is not None:  # YIELD
+                now = time.perf_counter()
+                if now >= next_report:
+                    i = int(counters[kernel.C_I])
+                    progress(n, n - i, n / (now - started))
+                    next_report = now + 1.0
+        graph = self._graph(np, kernel, system, counters, states, parent, plabel, off, succ,
+                            slab, ovf_list, cut_list, slots, started)
+        self.last = CompiledStats(
+            states=graph.n_states, edges=graph.n_edges,
+            store_bytes=int(slots.nbytes + states.nbytes + parent.nbytes + plabel.nbytes),
+            edge_bytes=int(off.nbytes + succ.nbytes + slab.nbytes),
+            returns=returns, kernel_seconds=kernel_seconds)
+        return graph
+
+    @staticmethod
+    def _graph(np: Any, kernel: Any, system: Any, counters: Any, states: Any, parent: Any,
+               plabel: Any, off: Any, succ: Any, slab: Any, ovf_list: Any, cut_list: Any,
+               slots: Any, started: float) -> StateGraph:
+        """The kernel's arrays as the StateGraph ``_bfs`` builds (same types, same order)."""
+        n, ne, i = (int(counters[kernel.C_N]), int(counters[kernel.C_EDGES]),
+                    int(counters[kernel.C_I]))
+        off[i + 1:n + 1] = ne  # never expanded: no edges (``_bfs`` pads ``off`` the same way)
+        depth = _depths(np, parent[:n])
+        bounds: list[str] = []
+        if counters[kernel.C_DEPTH_CUT]:
+            bounds.append("max-depth")
+        if counters[kernel.C_TRUNCATED]:
+            bounds.append("max-states")
+        cut = {int(x) for x in cut_list[:counters[kernel.C_NCUT]]}
+        overflowed_here = [int(states[j]) for j in ovf_list[:counters[kernel.C_NOVF]]]
+        system.overflowed.update(overflowed_here)
+        system.bound_hits += int(counters[kernel.C_BOUND_HITS])
+        if system.overflowed:
+            vshift = 64 - (len(slots).bit_length() - 1)
+            found = [kernel.visited_find(slots, states, s, vshift) for s in system.overflowed]
+            overflowed = [int(j) for j in found if j >= 0]
+            if overflowed:
+                cut.update(overflowed)
+                bounds.append("channel-capacity")
+        return StateGraph(
+            system=system,
+            states=states[:n].tolist(),
+            parent=_array("i", parent[:n]),
+            parent_label=_array("i", plabel[:n]),
+            depth=_array("i", depth),
+            off=_array("q", off[:n + 1]),
+            succ=_array("i", succ[:ne]),
+            succ_label=_array("i", slab[:ne]),
+            expanded=i,
+            complete=not bounds,
+            bounds_hit=bounds,
+            seconds=time.perf_counter() - started,
+            cut=cut,
+        )
+
+
+def _grown(np: Any, a: Any, size: int, fill: int) -> Any:
+    out = np.full(size, fill, a.dtype)
+    out[:len(a)] = a
+    return out
+
+
+def _depths(np: Any, parent: Any) -> Any:
+    """BFS depth of every state from the parent array: parents are non-decreasing in BFS
+    numbering, so level d+1 is the run of states whose parents lie in level d."""
+    n = len(parent)
+    depth = np.zeros(n, np.int32)
+    hi, d = 1, 0
+    while hi < n:
+        new_hi = int(np.searchsorted(parent, hi, side="left"))
+        d += 1
+        depth[hi:new_hi] = d
+        hi = new_hi
+    return depth
+
+
+def _array(typecode: str, values: Any) -> array:
+    out = array(typecode)
+    out.frombytes(values.astype("i" if typecode == "i" else "q").tobytes())
+    return out
