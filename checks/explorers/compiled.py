@@ -14,9 +14,10 @@ The result is the *identical* :class:`~..explore.StateGraph` of
 :class:`~..explore.BreadthFirst` (same numbering, edges, cut and bounds): the kernel mirrors
 ``_bfs`` line for line, tests/test_compiled.py asserts array equality.
 
-Memory: the visited set is an open-addressing table of int32 state numbers (load <= 1/2)
-over the int64 ``states`` array, plus int32 parent and parent-label arrays: 24–32 bytes per
-state (:attr:`CompiledStats.store_bytes`).  Depth is not stored: BFS numbers states level by
+Memory: a state is two int64 words (control, channels: 16 bytes), the visited set an
+open-addressing table of int32 state numbers (load 3/8 to 3/4: 5–11 bytes per state), plus
+int32 parent and parent-label arrays: 29–35 bytes per state
+(:attr:`CompiledStats.store_bytes`).  Depth is not stored: BFS numbers states level by
 level, so depth is rebuilt from the level boundaries.  Edges (CSR, 8 bytes each plus 8 per
 state) are counted apart (:attr:`CompiledStats.edge_bytes`): the analyses need them today.
 """
@@ -37,7 +38,9 @@ _INITIAL_STATES = 1 << 12
 _MISS_BATCH = 4096  # misses recorded per return to Python
 _PROBE = 2048  # queued states probed for misses after the first one
 _YIELD_EVERY = 1 << 16  # states expanded between progress reports
-_MAX_STATE_BITS = 63
+_MAX_CONTROL_BITS = 63
+_MAX_CHANNEL_BITS = 64
+_WORD = (1 << 64) - 1
 
 
 def require_numba() -> Any:
@@ -71,6 +74,7 @@ class _Tables:
         self.cap = 1 << 12
         self.ka = np.full(self.cap, -1, np.int64)
         self.kb = np.zeros(self.cap, np.int64)
+        self.kc = np.zeros(self.cap, np.int64)
         self.val = np.zeros(self.cap, np.int64)
         self.used = 0
         self.pool = np.zeros(1 << 12, np.int64)
@@ -83,6 +87,23 @@ class _Tables:
         self.ch_mask = np.array(system._ch_mask, np.int64)
         self.lose_label = np.full(max(1, len(system.messages)), -1, np.int64)
         self.reads_msgs = bool(system._guards_read_messages)
+        # dense per-party tables: entry of (party, configuration), and of (receiver,
+        # configuration, message it receives, flag); -1 = not filled yet
+        counts = system.codec.config_counts
+        self.p_shift = np.array(system.codec.shifts, np.int64)
+        self.p_mask = np.array(system.codec.masks, np.int64)
+        self.p_base = np.array([sum(counts[:p]) for p in range(len(counts))], np.int64)
+        self.pl = np.full(max(1, sum(counts)), -1, np.int64)
+        received: list[list[int]] = [[] for _ in counts]
+        for m, q in enumerate(system._msg_receiver):
+            received[q].append(m)
+        self.msg_recv = np.array(system._msg_receiver or [0], np.int64)
+        self.msg_ridx = np.array([received[q].index(m) for m, q in
+                                  enumerate(system._msg_receiver)] or [0], np.int64)
+        self.r_count = np.array([len(r) for r in received], np.int64)
+        sizes = [c * len(r) * 2 for c, r in zip(counts, received, strict=True)]
+        self.r_base = np.array([sum(sizes[:q]) for q in range(len(sizes))], np.int64)
+        self.pd = np.full(max(1, sum(sizes)), -1, np.int64)
 
     @property
     def shift(self) -> int:
@@ -117,24 +138,36 @@ class _Tables:
         from ..system import DELIVER, DELIVER_KEEP
 
         np, k, system = self.np, self.k, self.system
-        keys_a: list[int] = []
-        keys_b: list[int] = []
+        keys: list[tuple[int, int, int]] = []
         vals: list[int] = []
-        seen: set[tuple[int, int]] = set()
-        for kind, a, b, c, d in misses.tolist():
+        seen: set[tuple[int, int, int]] = set()
+        for kind, a, b, c, _ in misses.tolist():
+            chans = (b & _WORD) if self.reads_msgs else None  # the kernel's int64 word
             if kind == k.LOCAL:
-                key = (a, k.LOCAL)
-                if key in seen:
-                    continue
-                moves = system._local_moves(b, None if c < 0 else c)
+                key = (a, b, k.LOCAL)
+            elif kind == k.TAKE:
+                key = (a, 0, k.TAKE | (b << 2))
+            elif kind == k.DELIVER:
+                key = (a, b, k.DELIVER | (c << 2))
+            else:
+                key = (a, 0, k.PUT | (b << 2))
+            if kind == k.PLOCAL:
+                self._fill_party_local(a, b)
+                continue
+            if kind == k.PDELIVER:
+                self._fill_party_deliver(a, b, c)
+                continue
+            if key in seen:
+                continue
+            seen.add(key)
+            keys.append(key)
+            if kind == k.LOCAL:
+                moves = system._local_moves(a, chans)
                 flat = [len(moves)]
                 for move in moves:
                     flat.extend(move)
                 vals.append(self._store(flat))
             elif kind == k.TAKE:
-                key = (a, k.TAKE | (b << 2))
-                if key in seen:
-                    continue
                 takes = system._takes[b].get(a)
                 if takes is None:
                     takes = system._take_memo(b, a)
@@ -145,27 +178,60 @@ class _Tables:
                         self.lose_label[msg] = system._lose_label(msg)
                 vals.append(self._store(flat))
             elif kind == k.DELIVER:
-                key = (a, k.DELIVER | (c << 2))
-                if key in seen:
-                    continue
                 msg, flag = divmod(c, 2)
-                hit = system._delivery(b, msg, DELIVER_KEEP if flag else DELIVER,
-                                       None if d < 0 else d)
+                hit = system._delivery(a, msg, DELIVER_KEEP if flag else DELIVER, chans)
                 vals.append(self._store(list(hit)))
             else:
-                key = (a, k.PUT | (b << 2))
-                if key in seen:
-                    continue
                 vals.append(self._put(a, b))
-            seen.add(key)
-            keys_a.append(key[0])
-            keys_b.append(key[1])
         self.refresh_sends()
-        if 2 * (self.used + len(vals)) > self.cap:
+        if 4 * (self.used + len(vals)) > 3 * self.cap:
             self._grow(self.used + len(vals))
-        k.memo_insert(self.ka, self.kb, self.val, np.array(keys_a, np.int64),
-                      np.array(keys_b, np.int64), np.array(vals, np.int64), self.shift)
+        if not keys:
+            return
+        cols = np.array(keys, np.int64).reshape(-1, 3)
+        k.memo_insert(self.ka, self.kb, self.kc, self.val, cols[:, 0].copy(),
+                      cols[:, 1].copy(), cols[:, 2].copy(), np.array(vals, np.int64),
+                      self.shift)
         self.used += len(vals)
+
+    def _fill_party_local(self, p: int, cfg: int) -> None:
+        """Party ``p``'s unguarded moves in ``cfg`` (``_party_moves``, through the system's
+        own ``_party_local`` memo) and whether it has guarded events."""
+        system = self.system
+        index = int(self.p_base[p]) + cfg
+        if self.pl[index] >= 0:
+            return
+        party = system._party_local.get((p, cfg))
+        if party is None:
+            party = system._party_local[(p, cfg)] = system._party_moves(p, cfg)
+        moves, events = party
+        flat = [1 if events else 0, len(moves)]
+        for move in moves:
+            flat.extend(move)
+        self.pl[index] = self._store(flat)
+
+    def _fill_party_deliver(self, q: int, cfg: int, code: int) -> None:
+        """Receiver ``q``'s reaction in ``cfg`` to a delivered message, when no guard decides
+        it (``_delivery``'s per-party branch, through ``_party_deliver``); else a marker
+        sending the kernel to the joint entry."""
+        from ..system import DELIVER, DELIVER_KEEP
+
+        system = self.system
+        msg, flag = divmod(code, 2)
+        index = (int(self.r_base[q]) + (cfg * int(self.r_count[q]) + int(self.msg_ridx[msg]))
+                 * 2 + flag)
+        if self.pd[index] >= 0:
+            return
+        kind = DELIVER_KEEP if flag else DELIVER
+        if any(guard for _, guard, _ in
+               system.charts[q].moves.get((cfg, system.messages[msg].event), ())):
+            self.pd[index] = self._store([1, 0, 0, 0])
+            return
+        pkey = (q, cfg, msg, kind)
+        reaction = system._party_deliver.get(pkey)
+        if reaction is None:
+            reaction = system._party_deliver[pkey] = system._reaction(q, cfg, msg, kind, None)
+        self.pd[index] = self._store([0, *reaction])
 
     def _put(self, content: int, msg: int) -> int:
         """Channel contents after sending ``msg``, -1 when full (``_append_msgs`` per message,
@@ -185,23 +251,30 @@ class _Tables:
         while 2 * entries > cap:
             cap *= 2
         live = self.ka != -1
-        a, b, v = self.ka[live], self.kb[live], self.val[live]
+        a, b, c, v = self.ka[live], self.kb[live], self.kc[live], self.val[live]
         self.cap = cap
         self.ka = np.full(cap, -1, np.int64)
         self.kb = np.zeros(cap, np.int64)
+        self.kc = np.zeros(cap, np.int64)
         self.val = np.zeros(cap, np.int64)
-        self.k.memo_insert(self.ka, self.kb, self.val, a, b, v, self.shift)
+        self.k.memo_insert(self.ka, self.kb, self.kc, self.val, a, b, c, v, self.shift)
 
-    def symmetry_arrays(self) -> tuple[Any, Any]:
-        """``system.symmetry``'s blocks as (shifts[block, field], widths[field]) arrays;
-        empty when the system has no symmetry (see :mod:`..symmetry`)."""
+    def symmetry_arrays(self) -> tuple[Any, Any, Any]:
+        """``system.symmetry``'s blocks as (word[block, field], shift[block, field],
+        width[field]) arrays over the two-word state; empty without a symmetry (see
+        :mod:`..symmetry`: block fields are absolute positions in the codec's int)."""
         np = self.np
         sym = getattr(self.system, "symmetry", None)
         if sym is None:
-            return np.zeros((0, 1), np.int64), np.zeros(1, np.int64)
-        shifts = np.array([[s for s, _ in block] for block in sym.blocks], np.int64)
+            return (np.zeros((0, 1), np.int64), np.zeros((0, 1), np.int64),
+                    np.zeros(1, np.int64))
+        cb = self.system.control_bits
+        words = np.array([[0 if s < cb else 1 for s, _ in block] for block in sym.blocks],
+                         np.int64)
+        shifts = np.array([[s if s < cb else s - cb for s, _ in block]
+                           for block in sym.blocks], np.int64)
         widths = np.array([w for _, w in sym.blocks[0]], np.int64)
-        return shifts, widths
+        return words, shifts, widths
 
 
 class Compiled:
@@ -220,21 +293,24 @@ class Compiled:
         if not hasattr(system, "_local_moves"):
             raise UsageError("--explorer compiled explores a TransitionSystem (its integer "
                              f"tables); got {type(system).__name__}: use --explorer bfs")
-        codec = system.codec  # type: ignore[attr-defined]
-        width = codec.control_bits + sum(ch.width for ch in codec.channels)
-        if width > _MAX_STATE_BITS:
+        ts: Any = system
+        cb = ts.control_bits
+        chan_bits = sum(ch.width for ch in ts.codec.channels)
+        if cb > _MAX_CONTROL_BITS or chan_bits > _MAX_CHANNEL_BITS:
             raise UsageError(
-                f"--explorer compiled: a joint state of this model needs {width} bits, more "
-                f"than the kernel's {_MAX_STATE_BITS}-bit words; use --explorer bfs "
+                f"--explorer compiled: a joint state of this model needs {cb} control bits "
+                f"and {chan_bits} channel bits, more than the kernel's two words "
+                f"({_MAX_CONTROL_BITS} and {_MAX_CHANNEL_BITS}); use --explorer bfs "
                 "(or a lower --capacity)")
         started = time.perf_counter()
-        tables = _Tables(np, kernel, system)
-        bshift, bwidth = tables.symmetry_arrays()
+        tables = _Tables(np, kernel, ts)
+        bword, bshift, bwidth = tables.symmetry_arrays()
         max_states = bounds.max_states if bounds.max_states is not None else (1 << 62)
         max_depth = bounds.max_depth if bounds.max_depth is not None else -1
 
         scap = _INITIAL_STATES
-        states = np.zeros(scap, np.int64)
+        ctl = np.zeros(scap, np.int64)
+        chs = np.zeros(scap, np.int64)
         parent = np.full(scap, -1, np.int32)
         plabel = np.full(scap, -1, np.int32)
         slots = np.full(2 * scap, -1, np.int32)
@@ -245,11 +321,11 @@ class Compiled:
         cut_list = np.zeros(64, np.int64)
         buf = 256
         out_lab = np.zeros(buf, np.int64)
-        out_nxt = np.zeros(buf, np.int64)
+        out_c, out_h = np.zeros(buf, np.int64), np.zeros(buf, np.int64)
         misses = np.zeros((_MISS_BATCH, 5), np.int64)
         counters = np.zeros(kernel.N_COUNTERS, np.int64)
-        states[0] = system.initial
-        kernel.visited_rehash(slots, states, 1, 64 - (len(slots).bit_length() - 1))
+        ctl[0], chs[0] = _split(ts.initial, cb)
+        kernel.visited_rehash(slots, ctl, chs, 1, _shift(slots))
         counters[kernel.C_N] = 1
         counters[kernel.C_LEVEL_END] = 1
         returns, kernel_seconds = 0, 0.0
@@ -259,13 +335,14 @@ class Compiled:
                        else 1 << 62)
             t0 = time.perf_counter()
             status = kernel.run(
-                counters, stop_at, max_depth, max_states, states, parent, plabel, slots,
-                64 - (len(slots).bit_length() - 1), off, succ, slab, ovf_list, cut_list,
-                out_lab, out_nxt, misses, _PROBE, system.control_bits,  # type: ignore[attr-defined]
-                system._control_mask, tables.reads_msgs,  # type: ignore[attr-defined]
-                tables.ka, tables.kb, tables.val, tables.shift, tables.pool,
-                tables.sends_off, tables.sends_msgs, tables.msg_channel, tables.ch_shift,
-                tables.ch_mask, tables.lose_label, bshift, bwidth)
+                counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slots,
+                _shift(slots), off, succ, slab, ovf_list, cut_list, out_lab, out_c, out_h,
+                misses, _PROBE, tables.reads_msgs, tables.ka, tables.kb, tables.kc,
+                tables.val, tables.shift, tables.pool, tables.sends_off, tables.sends_msgs,
+                tables.msg_channel, tables.ch_shift, tables.ch_mask, tables.lose_label,
+                bword, bshift, bwidth, tables.p_shift, tables.p_mask, tables.p_base,
+                tables.pl, tables.msg_recv, tables.msg_ridx, tables.r_count, tables.r_base,
+                tables.pd)
             kernel_seconds += time.perf_counter() - t0
             n = int(counters[kernel.C_N])
             if status == kernel.DONE:
@@ -276,20 +353,20 @@ class Compiled:
                 counters[kernel.C_NMISS] = 0
             elif status == kernel.BUF_SMALL:
                 buf *= 2
-                out_lab, out_nxt = np.zeros(buf, np.int64), np.zeros(buf, np.int64)
+                out_lab = np.zeros(buf, np.int64)
+                out_c, out_h = np.zeros(buf, np.int64), np.zeros(buf, np.int64)
             elif status == kernel.GROW:
-                if n + buf > len(states):
-                    new = max(2 * len(states), n + buf)
-                    states, parent, plabel = (_grown(np, states, new, 0),
-                                              _grown(np, parent, new, -1),
-                                              _grown(np, plabel, new, -1))
+                if n + buf > len(ctl):
+                    new = max(2 * len(ctl), n + buf)
+                    ctl, chs = _grown(np, ctl, new, 0), _grown(np, chs, new, 0)
+                    parent, plabel = _grown(np, parent, new, -1), _grown(np, plabel, new, -1)
                     off = _grown(np, off, new + 1, 0)
-                if 2 * (n + buf) > len(slots):
+                if 4 * (n + buf) > 3 * len(slots):
                     size = len(slots)
-                    while 2 * (n + buf) > size:
+                    while 4 * (n + buf) > 3 * size:
                         size *= 2
                     slots = np.full(size, -1, np.int32)
-                    kernel.visited_rehash(slots, states, n, 64 - (size.bit_length() - 1))
+                    kernel.visited_rehash(slots, ctl, chs, n, _shift(slots))
                 ne = int(counters[kernel.C_EDGES])
                 if ne + buf > len(succ):
                     new = max(2 * len(succ), ne + buf)
@@ -304,46 +381,49 @@ class Compiled:
                     i = int(counters[kernel.C_I])
                     progress(n, n - i, n / (now - started))
                     next_report = now + 1.0
-        graph = self._graph(np, kernel, system, counters, states, parent, plabel, off, succ,
-                            slab, ovf_list, cut_list, slots, started)
+        n = int(counters[kernel.C_N])
         self.last = CompiledStats(
-            states=graph.n_states, edges=graph.n_edges,
-            store_bytes=int(slots.nbytes + states.nbytes + parent.nbytes + plabel.nbytes),
-            edge_bytes=int(off.nbytes + succ.nbytes + slab.nbytes),
+            states=n, edges=int(counters[kernel.C_EDGES]),
+            store_bytes=int(slots.nbytes + (ctl.nbytes + chs.nbytes + parent.nbytes
+                                            + plabel.nbytes) * n // len(ctl)),
+            edge_bytes=int((off.nbytes * n // len(off))
+                           + (succ.nbytes + slab.nbytes) * int(counters[kernel.C_EDGES])
+                           // len(succ)),
             returns=returns, kernel_seconds=kernel_seconds)
-        return graph
+        return self._graph(np, kernel, ts, counters, ctl, chs, parent, plabel, off, succ,
+                           slab, ovf_list, cut_list, slots, started)
 
     @staticmethod
-    def _graph(np: Any, kernel: Any, system: Any, counters: Any, states: Any, parent: Any,
-               plabel: Any, off: Any, succ: Any, slab: Any, ovf_list: Any, cut_list: Any,
-               slots: Any, started: float) -> StateGraph:
+    def _graph(np: Any, kernel: Any, system: Any, counters: Any, ctl: Any, chs: Any,
+               parent: Any, plabel: Any, off: Any, succ: Any, slab: Any, ovf_list: Any,
+               cut_list: Any, slots: Any, started: float) -> StateGraph:
         """The kernel's arrays as the StateGraph ``_bfs`` builds (same types, same order)."""
         n, ne, i = (int(counters[kernel.C_N]), int(counters[kernel.C_EDGES]),
                     int(counters[kernel.C_I]))
+        cb = system.control_bits
         off[i + 1:n + 1] = ne  # never expanded: no edges (``_bfs`` pads ``off`` the same way)
-        depth = _depths(np, parent[:n])
         bounds: list[str] = []
         if counters[kernel.C_DEPTH_CUT]:
             bounds.append("max-depth")
         if counters[kernel.C_TRUNCATED]:
             bounds.append("max-states")
         cut = {int(x) for x in cut_list[:counters[kernel.C_NCUT]]}
-        overflowed_here = [int(states[j]) for j in ovf_list[:counters[kernel.C_NOVF]]]
-        system.overflowed.update(overflowed_here)
+        system.overflowed.update(_join(int(ctl[j]), int(chs[j]), cb)
+                                 for j in ovf_list[:counters[kernel.C_NOVF]])
         system.bound_hits += int(counters[kernel.C_BOUND_HITS])
         if system.overflowed:
-            vshift = 64 - (len(slots).bit_length() - 1)
-            found = [kernel.visited_find(slots, states, s, vshift) for s in system.overflowed]
+            found = [kernel.visited_find(slots, ctl, chs, *_split(s, cb), _shift(slots))
+                     for s in system.overflowed]
             overflowed = [int(j) for j in found if j >= 0]
             if overflowed:
                 cut.update(overflowed)
                 bounds.append("channel-capacity")
         return StateGraph(
             system=system,
-            states=states[:n].tolist(),
+            states=_ints(np, ctl[:n], chs[:n], cb),
             parent=_array("i", parent[:n]),
             parent_label=_array("i", plabel[:n]),
-            depth=_array("i", depth),
+            depth=_array("i", _depths(np, parent[:n])),
             off=_array("q", off[:n + 1]),
             succ=_array("i", succ[:ne]),
             succ_label=_array("i", slab[:ne]),
@@ -353,6 +433,29 @@ class Compiled:
             seconds=time.perf_counter() - started,
             cut=cut,
         )
+
+
+def _shift(slots: Any) -> int:
+    """The hash shift of a power-of-two table (top bits of the 64-bit product)."""
+    return 64 - (len(slots).bit_length() - 1)
+
+
+def _split(state: int, cb: int) -> tuple[int, int]:
+    """The codec's int as the kernel's (control, channels) int64 words."""
+    ctrl, chans = state & ((1 << cb) - 1), state >> cb
+    return ctrl, chans - (1 << 64) if chans >> 63 else chans
+
+
+def _join(ctrl: int, chans: int, cb: int) -> int:
+    return ctrl | ((chans & _WORD) << cb)
+
+
+def _ints(np: Any, ctl: Any, chs: Any, cb: int) -> list[int]:
+    """The codec's ints of the kernel's states, vectorised when they fit one word."""
+    if len(chs) == 0 or (int(chs.max()) < (1 << (63 - cb)) and int(chs.min()) >= 0):
+        return ((chs << np.int64(cb)) | ctl).tolist()  # type: ignore[no-any-return]
+    return [c | (h << cb) for c, h in zip(ctl.tolist(), chs.view(np.uint64).tolist(),
+                                          strict=True)]
 
 
 def _grown(np: Any, a: Any, size: int, fill: int) -> Any:

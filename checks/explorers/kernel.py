@@ -8,19 +8,23 @@ user Python callables).  The successor computation re-implements
 in channel order, each channel's takes in table order — so the edge order, and with it the
 BFS numbering, is the reference's.
 
-Memo tables (open addressing, linear probing, two int64 words per key, ``-1`` = empty):
+A state is two int64 words, ``(control, channels)`` — the codec's int split at
+``control_bits`` — so models up to 63 control bits and 64 channel bits fit (the 8-sellers toy
+at capacity 4 needs 26 + 64).  Memo tables (open addressing, linear probing, keys of three
+int64 words, first word ``-1`` = empty; channel contents and control values are never
+negative):
 
-* ``LOCAL``   key (control value, or the whole state when guards read messages, 0)
+* ``LOCAL``   key (control, channels when guards read messages else 0, LOCAL)
               -> pool offset of ``[count, (label, next control, sends id) * count]``;
-* ``TAKE``    key (channel contents, channel) -> pool offset of
+* ``TAKE``    key (channel contents, 0, TAKE | channel << 2) -> pool offset of
               ``[count, (message, contents left, flag) * count]``;
-* ``DELIVER`` key (control or state, message * 2 + flag) -> pool offset of
-              ``[label, next control, sends id]``;
-* ``PUT``     key (channel contents, message) -> contents after the send, ``-1`` = overflow.
+* ``DELIVER`` key (control, channels or 0, DELIVER | (message * 2 + flag) << 2) -> pool
+              offset of ``[label, next control, sends id]``;
+* ``PUT``     key (channel contents, 0, PUT | message << 2) -> contents after the send,
+              ``-1`` = overflow.
 
-All four live in one table (the kind is folded into the second key word) and their lists in
-one int64 pool.  States must fit 63 bits (checked by the driver) so ``-1`` is free as a
-marker.
+All four live in one table (the kind is folded into the third key word) and their lists in
+one int64 pool.
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# kinds of memo entry (folded into the second key word: kind | payload << 2)
-LOCAL, TAKE, DELIVER, PUT = 0, 1, 2, 3
+# kinds of memo entry (folded into the third key word: kind | payload << 2); the P* kinds
+# are misses of the dense per-party tables
+LOCAL, TAKE, DELIVER, PUT, PLOCAL, PDELIVER = 0, 1, 2, 3, 4, 5
 # kernel statuses
 DONE, MISS, GROW, YIELD, BUF_SMALL = 0, 1, 2, 3, 4
 # indices into the int64 ``counters`` array shared with the driver
@@ -39,72 +44,77 @@ N_COUNTERS = 11
 
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_M3 = np.uint64(0x165667B19E3779F9)
 
 
 @njit(cache=True, inline="always")
-def _slot(a: int, b: int, shift: int) -> int:
-    h = (np.uint64(a) ^ (np.uint64(b) * _M2)) * _M1
+def _slot(a: int, b: int, c: int, shift: int) -> int:
+    h = (np.uint64(a) * _M1) ^ (np.uint64(b) * _M2) ^ (np.uint64(c) * _M3)
+    h = (h ^ (h >> np.uint64(29))) * _M1
     return np.int64(h >> np.uint64(shift))
 
 
 @njit(cache=True)
-def memo_find(ka, kb, a, b, shift):
-    """Slot of key (a, b), or -1."""
+def memo_find(ka, kb, kc, a, b, c, shift):
+    """Slot of key (a, b, c), or -1."""
     mask = ka.shape[0] - 1
-    s = _slot(a, b, shift)
+    s = _slot(a, b, c, shift)
     while True:
         if ka[s] == -1:
             return -1
-        if ka[s] == a and kb[s] == b:
+        if ka[s] == a and kb[s] == b and kc[s] == c:
             return s
         s = (s + 1) & mask
 
 
 @njit(cache=True)
-def memo_insert(ka, kb, val, a_s, b_s, v_s, shift):
-    """Insert (or overwrite) every (a_s[i], b_s[i]) -> v_s[i]."""
+def memo_insert(ka, kb, kc, val, a_s, b_s, c_s, v_s, shift):
+    """Insert (or overwrite) every (a_s[i], b_s[i], c_s[i]) -> v_s[i]."""
     mask = ka.shape[0] - 1
     for i in range(a_s.shape[0]):
-        a, b = a_s[i], b_s[i]
-        s = _slot(a, b, shift)
-        while ka[s] != -1 and not (ka[s] == a and kb[s] == b):
+        a, b, c = a_s[i], b_s[i], c_s[i]
+        s = _slot(a, b, c, shift)
+        while ka[s] != -1 and not (ka[s] == a and kb[s] == b and kc[s] == c):
             s = (s + 1) & mask
-        ka[s], kb[s], val[s] = a, b, v_s[i]
+        ka[s], kb[s], kc[s], val[s] = a, b, c, v_s[i]
 
 
 @njit(cache=True)
-def visited_rehash(slots, states, n, shift):
+def visited_rehash(slots, ctl, chs, n, shift):
     """Re-insert state numbers 0..n-1 into an empty (larger) ``slots`` table."""
     mask = slots.shape[0] - 1
     for j in range(n):
-        s = _slot(states[j], 0, shift)
+        s = _slot(ctl[j], chs[j], 0, shift)
         while slots[s] != -1:
             s = (s + 1) & mask
         slots[s] = j
 
 
 @njit(cache=True)
-def visited_find(slots, states, x, shift):
-    """The number of state ``x``, or -1."""
+def visited_find(slots, ctl, chs, c, h, shift):
+    """The number of state (c, h), or -1."""
     mask = slots.shape[0] - 1
-    s = _slot(x, 0, shift)
+    s = _slot(c, h, 0, shift)
     while True:
         j = slots[s]
-        if j == -1 or states[j] == x:
+        if j == -1 or (ctl[j] == c and chs[j] == h):
             return j
         s = (s + 1) & mask
 
 
 @njit(cache=True)
-def canonical(x, bshift, bwidth):
-    """:meth:`~..symmetry.Symmetry.canonical`: block tuples sorted ascending into blocks
-    0, 1, ...  A tuple is packed field 0 most significant, so integer order is tuple order."""
+def canonical(c, h, bword, bshift, bwidth):
+    """:meth:`~..symmetry.Symmetry.canonical` on a two-word state: block tuples sorted
+    ascending into blocks 0, 1, ...  Field ``f`` of block ``b`` lies in word ``bword[b, f]``
+    (0 control, 1 channels) at ``bshift[b, f]``.  A tuple is packed field 0 most
+    significant, so integer order is tuple order."""
     nb, nf = bshift.shape[0], bshift.shape[1]
     keys = np.empty(nb, np.int64)
     for b in range(nb):
         key = np.int64(0)
         for f in range(nf):
-            key = (key << bwidth[f]) | ((x >> bshift[b, f]) & ((np.int64(1) << bwidth[f]) - 1))
+            w = c if bword[b, f] == 0 else h
+            key = (key << bwidth[f]) | ((w >> bshift[b, f]) & ((np.int64(1) << bwidth[f]) - 1))
         keys[b] = key
     ordered = np.sort(keys)
     same = True
@@ -112,15 +122,18 @@ def canonical(x, bshift, bwidth):
         if ordered[b] != keys[b]:
             same = False
     if same:
-        return x
-    out = x
+        return c, h
     for b in range(nb):
         key = ordered[b]
         for f in range(nf - 1, -1, -1):
             m = (np.int64(1) << bwidth[f]) - 1
-            out = (out & ~(m << bshift[b, f])) | ((key & m) << bshift[b, f])
+            sh = bshift[b, f]
+            if bword[b, f] == 0:
+                c = (c & ~(m << sh)) | ((key & m) << sh)
+            else:
+                h = (h & ~(m << sh)) | ((key & m) << sh)
             key >>= bwidth[f]
-    return out
+    return c, h
 
 
 @njit(cache=True)
@@ -132,66 +145,95 @@ def _miss(misses, counters, kind, a, b, c, d):
 
 
 @njit(cache=True)
-def _append(chans, sid, ka, kb, val, shift, sends_off, sends_msgs, msg_channel, ch_shift,
+def _append(chans, sid, ka, kb, kc, val, shift, sends_off, sends_msgs, msg_channel, ch_shift,
             ch_mask, misses, counters):
-    """Channels after the sends of ``sid``: >= 0, -1 overflow, -2 miss (recorded)."""
+    """Channels after the sends of ``sid``, and a status: 0 ok, 1 overflow, 2 miss."""
     for t in range(sends_off[sid], sends_off[sid + 1]):
         msg = sends_msgs[t]
         k = msg_channel[msg]
         sh = ch_shift[k]
         content = (chans >> sh) & ch_mask[k]
-        s = memo_find(ka, kb, content, PUT | (msg << 2), shift)
+        s = memo_find(ka, kb, kc, content, 0, PUT | (msg << 2), shift)
         if s < 0:
             _miss(misses, counters, PUT, content, msg, 0, 0)
-            return -2
+            return chans, 2
         new = val[s]
         if new < 0:
-            return -1
+            return chans, 1
         chans ^= (content ^ new) << sh
-    return chans
+    return chans, 0
 
 
 @njit(cache=True)
-def successors(state, out_lab, out_nxt, ovf, cb, cmask, reads_msgs, ka, kb, val, shift, pool,
-               sends_off, sends_msgs, msg_channel, ch_shift, ch_mask, lose_label, bshift,
-               bwidth, misses, counters):
-    """Successors of ``state`` into ``out_*``: their count, -1 on a memo miss (recorded),
-    -2 when ``out_*`` is too small.  ``ovf[0]`` counts sends dropped by a full channel."""
-    ctrl = state & cmask
-    chans = state >> cb
+def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, val, shift,
+               pool, sends_off, sends_msgs, msg_channel, ch_shift, ch_mask, lose_label,
+               bword, bshift, bwidth, misses, counters, p_shift, p_mask, p_base, pl,
+               msg_recv, msg_ridx, r_count, r_base, pd):
+    """Successors of state (ctrl, chans) into ``out_*``: their count, -1 on a memo miss
+    (recorded), -2 when ``out_*`` is too small.  ``ovf[0]`` counts sends dropped by a full
+    channel."""
     ovf[0] = 0
     cnt = 0
     cap = out_lab.shape[0]
-    lkey = state if reads_msgs else ctrl
-    s = memo_find(ka, kb, lkey, LOCAL, shift)
-    if s < 0:
-        _miss(misses, counters, LOCAL, lkey, ctrl, chans if reads_msgs else -1, 0)
-        return -1
-    o = val[s]
-    for t in range(pool[o]):
-        label, nctrl, sends = pool[o + 1 + 3 * t], pool[o + 2 + 3 * t], pool[o + 3 + 3 * t]
+    gch = chans if reads_msgs else 0
+    # per-party moves no guard affects (dense by party configuration); a control value in
+    # which some party has a guarded event takes the joint entry (``_local_moves``)
+    guarded = False
+    for p in range(p_shift.shape[0]):
+        cfg = (ctrl >> p_shift[p]) & p_mask[p]
+        e = pl[p_base[p] + cfg]
+        if e < 0:
+            _miss(misses, counters, PLOCAL, p, cfg, 0, 0)
+            return -1
+        if pool[e]:
+            guarded = True
+    joint = -1
+    if guarded:
+        s = memo_find(ka, kb, kc, ctrl, gch, LOCAL, shift)
+        if s < 0:
+            _miss(misses, counters, LOCAL, ctrl, gch, 0, 0)
+            return -1
+        joint = val[s]
+    n_moves = pool[joint] if guarded else 0
+    p, e, t_end, t = -1, 0, 0, 0
+    while True:
+        if guarded:
+            if t >= n_moves:
+                break
+            o3 = joint + 1 + 3 * t
+            label, nctrl, sends = pool[o3], pool[o3 + 1], pool[o3 + 2]
+            t += 1
+        else:
+            while t >= t_end and p + 1 < p_shift.shape[0]:
+                p += 1
+                e = pl[p_base[p] + ((ctrl >> p_shift[p]) & p_mask[p])]
+                t, t_end = 0, pool[e + 1]
+            if t >= t_end:
+                break
+            o3 = e + 2 + 3 * t
+            label, nctrl, sends = pool[o3], ctrl ^ pool[o3 + 1], pool[o3 + 2]
+            t += 1
         nch = chans
         if sends:
-            nch = _append(chans, sends, ka, kb, val, shift, sends_off, sends_msgs,
-                          msg_channel, ch_shift, ch_mask, misses, counters)
-            if nch == -2:
+            nch, st = _append(chans, sends, ka, kb, kc, val, shift, sends_off, sends_msgs,
+                              msg_channel, ch_shift, ch_mask, misses, counters)
+            if st == 2:
                 return -1
-            if nch == -1:
+            if st == 1:
                 ovf[0] += 1
                 continue
         if cnt >= cap:
             return -2
-        out_lab[cnt], out_nxt[cnt] = label, nctrl | (nch << cb)
+        out_lab[cnt], out_c[cnt], out_h[cnt] = label, nctrl, nch
         cnt += 1
     if chans == 0:
-        return _canonical_all(out_nxt, cnt, bshift, bwidth)
-    base = state if reads_msgs else ctrl
+        return _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth)
     for k in range(ch_shift.shape[0]):
         sh = ch_shift[k]
         content = (chans >> sh) & ch_mask[k]
         if content == 0:
             continue
-        s = memo_find(ka, kb, content, TAKE | (k << 2), shift)
+        s = memo_find(ka, kb, kc, content, 0, TAKE | (k << 2), shift)
         if s < 0:
             _miss(misses, counters, TAKE, content, k, 0, 0)
             return -1
@@ -202,47 +244,56 @@ def successors(state, out_lab, out_nxt, ovf, cb, cmask, reads_msgs, ka, kb, val,
             if flag == 2:
                 if cnt >= cap:
                     return -2
-                out_lab[cnt], out_nxt[cnt] = lose_label[msg], ctrl | (rest_chans << cb)
+                out_lab[cnt], out_c[cnt], out_h[cnt] = lose_label[msg], ctrl, rest_chans
                 cnt += 1
                 continue
-            d = memo_find(ka, kb, base, DELIVER | ((msg * 2 + flag) << 2), shift)
-            if d < 0:
-                _miss(misses, counters, DELIVER, base, ctrl, msg * 2 + flag,
-                      chans if reads_msgs else -1)
+            q = msg_recv[msg]
+            qcfg = (ctrl >> p_shift[q]) & p_mask[q]
+            e = pd[r_base[q] + (qcfg * r_count[q] + msg_ridx[msg]) * 2 + flag]
+            if e < 0:
+                _miss(misses, counters, PDELIVER, q, qcfg, msg * 2 + flag, 0)
                 return -1
-            od = val[d]
-            label, nctrl, sends = pool[od], pool[od + 1], pool[od + 2]
+            if pool[e]:  # a guarded reaction: the joint entry (``_delivery``)
+                d = memo_find(ka, kb, kc, ctrl, gch, DELIVER | ((msg * 2 + flag) << 2), shift)
+                if d < 0:
+                    _miss(misses, counters, DELIVER, ctrl, gch, msg * 2 + flag, 0)
+                    return -1
+                od = val[d]
+                label, nctrl, sends = pool[od], pool[od + 1], pool[od + 2]
+            else:
+                label, nctrl, sends = pool[e + 1], ctrl ^ pool[e + 2], pool[e + 3]
             if label < 0:
                 continue  # the receiver is in a transient status: the message waits
             nch = rest_chans
             if sends:
-                nch = _append(rest_chans, sends, ka, kb, val, shift, sends_off, sends_msgs,
-                              msg_channel, ch_shift, ch_mask, misses, counters)
-                if nch == -2:
+                nch, st = _append(rest_chans, sends, ka, kb, kc, val, shift, sends_off,
+                                  sends_msgs, msg_channel, ch_shift, ch_mask, misses, counters)
+                if st == 2:
                     return -1
-                if nch == -1:
+                if st == 1:
                     ovf[0] += 1
                     continue
             if cnt >= cap:
                 return -2
-            out_lab[cnt], out_nxt[cnt] = label, nctrl | (nch << cb)
+            out_lab[cnt], out_c[cnt], out_h[cnt] = label, nctrl, nch
             cnt += 1
-    return _canonical_all(out_nxt, cnt, bshift, bwidth)
+    return _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth)
 
 
 @njit(cache=True)
-def _canonical_all(out_nxt, cnt, bshift, bwidth):
+def _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth):
     if bshift.shape[0] >= 2:
         for t in range(cnt):
-            out_nxt[t] = canonical(out_nxt[t], bshift, bwidth)
+            out_c[t], out_h[t] = canonical(out_c[t], out_h[t], bword, bshift, bwidth)
     return cnt
 
 
 @njit(cache=True)
-def run(counters, stop_at, max_depth, max_states, states, parent, plabel, slots, vshift, off,
-        succ, slab, ovf_list, cut_list, out_lab, out_nxt, misses, probe, cb, cmask, reads_msgs,
-        ka, kb, val, shift, pool, sends_off, sends_msgs, msg_channel, ch_shift, ch_mask,
-        lose_label, bshift, bwidth):
+def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slots, vshift,
+        off, succ, slab, ovf_list, cut_list, out_lab, out_c, out_h, misses, probe,
+        reads_msgs, ka, kb, kc, val, shift, pool, sends_off, sends_msgs, msg_channel,
+        ch_shift, ch_mask, lose_label, bword, bshift, bwidth, p_shift, p_mask, p_base, pl,
+        msg_recv, msg_ridx, r_count, r_base, pd):
     """BFS from ``counters[C_I]`` exactly as :func:`~..explore._bfs`; returns a status.
 
     On ``MISS`` nothing of state ``i`` was stored: the driver fills the recorded misses (of
@@ -253,23 +304,25 @@ def run(counters, stop_at, max_depth, max_states, states, parent, plabel, slots,
     depth, level_end = counters[C_DEPTH], counters[C_LEVEL_END]
     buf = out_lab.shape[0]
     vmask = slots.shape[0] - 1
+    vmax = (slots.shape[0] * 3) // 4  # load factor at most 3/4
     ovf = np.zeros(1, np.int64)
     status = DONE
     while i < n:
         if i >= stop_at:
             status = YIELD
             break
-        if (n + buf > states.shape[0] or 2 * (n + buf) > slots.shape[0]
-                or ne + buf > succ.shape[0] or counters[C_NOVF] >= ovf_list.shape[0]
+        if (n + buf > ctl.shape[0] or n + buf > vmax or ne + buf > succ.shape[0]
+                or counters[C_NOVF] >= ovf_list.shape[0]
                 or counters[C_NCUT] >= cut_list.shape[0]):
             status = GROW
             break
         if i == level_end:
             depth += 1
             level_end = n
-        cnt = successors(states[i], out_lab, out_nxt, ovf, cb, cmask, reads_msgs, ka, kb, val,
-                         shift, pool, sends_off, sends_msgs, msg_channel, ch_shift, ch_mask,
-                         lose_label, bshift, bwidth, misses, counters)
+        cnt = successors(ctl[i], chs[i], out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc,
+                         val, shift, pool, sends_off, sends_msgs, msg_channel, ch_shift,
+                         ch_mask, lose_label, bword, bshift, bwidth, misses, counters, p_shift,
+                         p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd)
         if cnt == -2:
             status = BUF_SMALL
             break
@@ -278,9 +331,10 @@ def run(counters, stop_at, max_depth, max_states, states, parent, plabel, slots,
             for j in range(i + 1, min(n, i + 1 + probe)):
                 if counters[C_NMISS] >= misses.shape[0]:
                     break
-                successors(states[j], out_lab, out_nxt, ovf, cb, cmask, reads_msgs, ka, kb,
+                successors(ctl[j], chs[j], out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc,
                            val, shift, pool, sends_off, sends_msgs, msg_channel, ch_shift,
-                           ch_mask, lose_label, bshift, bwidth, misses, counters)
+                           ch_mask, lose_label, bword, bshift, bwidth, misses, counters, p_shift,
+                         p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd)
             status = MISS
             break
         if ovf[0]:
@@ -297,11 +351,11 @@ def run(counters, stop_at, max_depth, max_states, states, parent, plabel, slots,
             continue
         truncated = False
         for t in range(cnt):
-            x = out_nxt[t]
-            s = _slot(x, 0, vshift)
+            c, h = out_c[t], out_h[t]
+            s = _slot(c, h, 0, vshift)
             while True:
                 j = slots[s]
-                if j == -1 or states[j] == x:
+                if j == -1 or (ctl[j] == c and chs[j] == h):
                     break
                 s = (s + 1) & vmask
             if j == -1:
@@ -309,7 +363,7 @@ def run(counters, stop_at, max_depth, max_states, states, parent, plabel, slots,
                     truncated = True
                     continue
                 slots[s] = n
-                states[n] = x
+                ctl[n], chs[n] = c, h
                 parent[n] = i
                 plabel[n] = out_lab[t]
                 j = n
