@@ -26,8 +26,13 @@ _INHERITED: Any = None  # the coordinator's system, for fork-started workers wit
 
 def _serve(conn: Connection, spec: SystemSpec | None) -> None:
     """A worker: answer the coordinator's steps until it closes the pipe."""
-    system = spec.build() if spec is not None else _INHERITED
     shard = Shard()
+    system: Any = None
+    failed: Exception | None = None
+    try:
+        system = spec.build() if spec is not None else _INHERITED
+    except Exception as exc:  # reported as the answer to every step
+        failed = worker_error(exc)
     while True:
         try:
             step, arg = conn.recv()
@@ -35,6 +40,9 @@ def _serve(conn: Connection, spec: SystemSpec | None) -> None:
             return
         if step == "stop":  # not EOF alone: later workers inherited this pipe's other end
             return
+        if failed is not None:
+            conn.send(("error", failed))
+            continue
         try:
             if step == "expand":
                 conn.send(("ok", expand(system, arg)))
