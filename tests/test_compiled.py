@@ -132,7 +132,8 @@ def test_a_model_too_wide_for_two_words_is_refused_naming_the_fallback():
 def test_not_a_transition_system_is_refused():
     class Plain:
         initial = 0
-        overflowed: set[int] = set()
+        def __init__(self) -> None:
+            self.overflowed: set[int] = set()
 
         def successors(self, state):
             return []

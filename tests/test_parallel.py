@@ -127,7 +127,7 @@ def test_a_worker_that_fails_on_user_code_is_bad_input():
     """A model spec that no longer loads in the worker: exit 2, not a hang or a defect."""
     system = TransitionSystem(ping_pong())
     attach_spec(system, SystemSpec("no_such_module_xyz:workflow", {}))
-    with pytest.raises(UsageError, match="in an exploration worker.*no_such_module_xyz"):
+    with pytest.raises(UsageError, match=r"in an exploration worker.*no_such_module_xyz"):
         explore(system, explorer=Parallel(2))
 
 

@@ -29,6 +29,8 @@ one int64 pool.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
@@ -48,7 +50,7 @@ _M3 = np.uint64(0x165667B19E3779F9)
 
 
 @njit(cache=True, inline="always")
-def _slot(a: int, b: int, c: int, shift: int) -> int:
+def _slot(a: int, b: int, c: int, shift: int) -> Any:
     h = (np.uint64(a) * _M1) ^ (np.uint64(b) * _M2) ^ (np.uint64(c) * _M3)
     h = (h ^ (h >> np.uint64(29))) * _M1
     return np.int64(h >> np.uint64(shift))

@@ -31,8 +31,15 @@ from typing import Any, Protocol
 
 from ..explore import Bounds, Progress, StateGraph
 
-__all__ = ["Cluster", "Expansion", "Shard", "explore_levels", "expand", "owner",
-           "worker_error"]
+__all__ = [
+    "Cluster",
+    "Expansion",
+    "Shard",
+    "expand",
+    "explore_levels",
+    "owner",
+    "worker_error",
+]
 
 _MIX = 0x9E3779B97F4A7C15
 

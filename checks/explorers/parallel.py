@@ -9,6 +9,7 @@ way its state ints and action ids are the coordinator's (the canonical codec).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 from multiprocessing.connection import Connection
@@ -101,10 +102,8 @@ class _Processes:
 
     def close(self) -> None:
         for conn in self.conns:
-            try:
+            with contextlib.suppress(OSError):  # that worker is gone already
                 conn.send(("stop", None))
-            except OSError:
-                pass  # that worker is gone already
             conn.close()
         for proc in self.procs:
             proc.join(timeout=5)
