@@ -38,6 +38,8 @@ _INITIAL_STATES = 1 << 12
 _MISS_BATCH = 4096  # misses recorded per return to Python
 _PROBE = 2048  # queued states probed for misses after the first one
 _YIELD_EVERY = 1 << 16  # states expanded between progress reports
+_DENSE_BITS = 16  # channels at most this wide get direct-indexed TAKE/PUT tables
+_DENSE_ENTRIES = 1 << 22
 _MAX_CONTROL_BITS = 63
 _MAX_CHANNEL_BITS = 64
 _WORD = (1 << 64) - 1
@@ -104,6 +106,29 @@ class _Tables:
         sizes = [c * len(r) * 2 for c, r in zip(counts, received, strict=True)]
         self.r_base = np.array([sum(sizes[:q]) for q in range(len(sizes))], np.int64)
         self.pd = np.full(max(1, sum(sizes)), -1, np.int64)
+        self.dense = self._dense_channels()
+
+    def _dense_channels(self) -> tuple[Any, ...]:
+        """Direct-indexed TAKE and PUT tables for narrow channels (see :mod:`.kernel`)."""
+        np, system = self.np, self.system
+        ch_base, put_base, ch_syms = [], [], []
+        takes = puts = 0
+        for k, codec in enumerate(system.codec.channels):
+            size = 1 << codec.width
+            syms = len(system._channel_msgs[k])
+            if codec.width <= _DENSE_BITS and takes + size * (1 + syms) <= _DENSE_ENTRIES:
+                ch_base.append(takes)
+                put_base.append(puts)
+                takes += size
+                puts += size * syms
+            else:
+                ch_base.append(-1)
+                put_base.append(-1)
+            ch_syms.append(syms)
+        return (np.array(ch_base or [0], np.int64), np.array(put_base or [0], np.int64),
+                np.array(ch_syms or [0], np.int64),
+                np.array(system._symbol or [0], np.int64),
+                np.full(max(1, takes), -1, np.int64), np.full(max(1, puts), -2, np.int64))
 
     @property
     def shift(self) -> int:
@@ -160,6 +185,15 @@ class _Tables:
             if key in seen:
                 continue
             seen.add(key)
+            if kind == k.TAKE and self.dense[0][b] >= 0:
+                self.dense[4][self.dense[0][b] + a] = self._store(self._takes(a, b))
+                continue
+            if kind == k.PUT:
+                ch = system._msg_channel[b]
+                if self.dense[1][ch] >= 0:
+                    self.dense[5][self.dense[1][ch] + a * self.dense[2][ch]
+                                  + system._symbol[b]] = self._put(a, b)
+                    continue
             keys.append(key)
             if kind == k.LOCAL:
                 moves = system._local_moves(a, chans)
@@ -168,15 +202,7 @@ class _Tables:
                     flat.extend(move)
                 vals.append(self._store(flat))
             elif kind == k.TAKE:
-                takes = system._takes[b].get(a)
-                if takes is None:
-                    takes = system._take_memo(b, a)
-                flat = [len(takes)]
-                for msg, rest, flag in takes:
-                    flat.extend((msg, rest, flag))
-                    if flag == 2 and self.lose_label[msg] < 0:
-                        self.lose_label[msg] = system._lose_label(msg)
-                vals.append(self._store(flat))
+                vals.append(self._store(self._takes(a, b)))
             elif kind == k.DELIVER:
                 msg, flag = divmod(c, 2)
                 hit = system._delivery(a, msg, DELIVER_KEEP if flag else DELIVER, chans)
@@ -193,6 +219,19 @@ class _Tables:
                       cols[:, 1].copy(), cols[:, 2].copy(), np.array(vals, np.int64),
                       self.shift)
         self.used += len(vals)
+
+    def _takes(self, content: int, k: int) -> list[int]:
+        """Channel ``k``'s takes from ``content`` (``_take_memo``), flattened for the pool."""
+        system = self.system
+        takes = system._takes[k].get(content)
+        if takes is None:
+            takes = system._take_memo(k, content)
+        flat = [len(takes)]
+        for msg, rest, flag in takes:
+            flat.extend((msg, rest, flag))
+            if flag == 2 and self.lose_label[msg] < 0:
+                self.lose_label[msg] = system._lose_label(msg)
+        return flat
 
     def _fill_party_local(self, p: int, cfg: int) -> None:
         """Party ``p``'s unguarded moves in ``cfg`` (``_party_moves``, through the system's
@@ -342,7 +381,7 @@ class Compiled:
                 tables.msg_channel, tables.ch_shift, tables.ch_mask, tables.lose_label,
                 bword, bshift, bwidth, tables.p_shift, tables.p_mask, tables.p_base,
                 tables.pl, tables.msg_recv, tables.msg_ridx, tables.r_count, tables.r_base,
-                tables.pd)
+                tables.pd, tables.dense)
             kernel_seconds += time.perf_counter() - t0
             n = int(counters[kernel.C_N])
             if status == kernel.DONE:

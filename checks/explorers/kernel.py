@@ -23,6 +23,10 @@ negative):
 * ``PUT``     key (channel contents, 0, PUT | message << 2) -> contents after the send,
               ``-1`` = overflow.
 
+A channel at most 16 bits wide keeps its TAKE and PUT entries in dense arrays instead
+(``dense``: per channel the base of its take and put tables, -1 when hashed; its symbol
+count; each message's symbol; the two arrays), so the common case is one array load.
+
 All four live in one table (the kind is folded into the third key word) and their lists in
 one int64 pool.
 """
@@ -148,18 +152,25 @@ def _miss(misses, counters, kind, a, b, c, d):
 
 @njit(cache=True)
 def _append(chans, sid, ka, kb, kc, val, shift, sends_off, sends_msgs, msg_channel, ch_shift,
-            ch_mask, misses, counters):
+            ch_mask, misses, counters, dense):
     """Channels after the sends of ``sid``, and a status: 0 ok, 1 overflow, 2 miss."""
+    ch_base, put_base, ch_syms, msg_sym, take_dense, put_dense = dense
     for t in range(sends_off[sid], sends_off[sid + 1]):
         msg = sends_msgs[t]
         k = msg_channel[msg]
         sh = ch_shift[k]
         content = (chans >> sh) & ch_mask[k]
-        s = memo_find(ka, kb, kc, content, 0, PUT | (msg << 2), shift)
-        if s < 0:
-            _miss(misses, counters, PUT, content, msg, 0, 0)
-            return chans, 2
-        new = val[s]
+        if put_base[k] >= 0:  # a narrow channel: its put table is dense (-2 = not filled)
+            new = put_dense[put_base[k] + content * ch_syms[k] + msg_sym[msg]]
+            if new == -2:
+                _miss(misses, counters, PUT, content, msg, 0, 0)
+                return chans, 2
+        else:
+            s = memo_find(ka, kb, kc, content, 0, PUT | (msg << 2), shift)
+            if s < 0:
+                _miss(misses, counters, PUT, content, msg, 0, 0)
+                return chans, 2
+            new = val[s]
         if new < 0:
             return chans, 1
         chans ^= (content ^ new) << sh
@@ -170,7 +181,7 @@ def _append(chans, sid, ka, kb, kc, val, shift, sends_off, sends_msgs, msg_chann
 def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, val, shift,
                pool, sends_off, sends_msgs, msg_channel, ch_shift, ch_mask, lose_label,
                bword, bshift, bwidth, misses, counters, p_shift, p_mask, p_base, pl,
-               msg_recv, msg_ridx, r_count, r_base, pd):
+               msg_recv, msg_ridx, r_count, r_base, pd, dense):
     """Successors of state (ctrl, chans) into ``out_*``: their count, -1 on a memo miss
     (recorded), -2 when ``out_*`` is too small.  ``ovf[0]`` counts sends dropped by a full
     channel."""
@@ -218,7 +229,7 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
         nch = chans
         if sends:
             nch, st = _append(chans, sends, ka, kb, kc, val, shift, sends_off, sends_msgs,
-                              msg_channel, ch_shift, ch_mask, misses, counters)
+                              msg_channel, ch_shift, ch_mask, misses, counters, dense)
             if st == 2:
                 return -1
             if st == 1:
@@ -235,11 +246,14 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
         content = (chans >> sh) & ch_mask[k]
         if content == 0:
             continue
-        s = memo_find(ka, kb, kc, content, 0, TAKE | (k << 2), shift)
-        if s < 0:
+        if dense[0][k] >= 0:  # a narrow channel: its take table is dense
+            o = dense[4][dense[0][k] + content]
+        else:
+            s = memo_find(ka, kb, kc, content, 0, TAKE | (k << 2), shift)
+            o = val[s] if s >= 0 else -1
+        if o < 0:
             _miss(misses, counters, TAKE, content, k, 0, 0)
             return -1
-        o = val[s]
         for t in range(pool[o]):
             msg, rest, flag = pool[o + 1 + 3 * t], pool[o + 2 + 3 * t], pool[o + 3 + 3 * t]
             rest_chans = chans ^ ((content ^ rest) << sh)
@@ -269,7 +283,8 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
             nch = rest_chans
             if sends:
                 nch, st = _append(rest_chans, sends, ka, kb, kc, val, shift, sends_off,
-                                  sends_msgs, msg_channel, ch_shift, ch_mask, misses, counters)
+                                  sends_msgs, msg_channel, ch_shift, ch_mask, misses, counters,
+                                  dense)
                 if st == 2:
                     return -1
                 if st == 1:
@@ -295,7 +310,7 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
         off, succ, slab, ovf_list, cut_list, out_lab, out_c, out_h, misses, probe,
         reads_msgs, ka, kb, kc, val, shift, pool, sends_off, sends_msgs, msg_channel,
         ch_shift, ch_mask, lose_label, bword, bshift, bwidth, p_shift, p_mask, p_base, pl,
-        msg_recv, msg_ridx, r_count, r_base, pd):
+        msg_recv, msg_ridx, r_count, r_base, pd, dense):
     """BFS from ``counters[C_I]`` exactly as :func:`~..explore._bfs`; returns a status.
 
     On ``MISS`` nothing of state ``i`` was stored: the driver fills the recorded misses (of
@@ -324,7 +339,8 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
         cnt = successors(ctl[i], chs[i], out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc,
                          val, shift, pool, sends_off, sends_msgs, msg_channel, ch_shift,
                          ch_mask, lose_label, bword, bshift, bwidth, misses, counters, p_shift,
-                         p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd)
+                         p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd,
+                         dense)
         if cnt == -2:
             status = BUF_SMALL
             break
@@ -336,7 +352,8 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
                 successors(ctl[j], chs[j], out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc,
                            val, shift, pool, sends_off, sends_msgs, msg_channel, ch_shift,
                            ch_mask, lose_label, bword, bshift, bwidth, misses, counters, p_shift,
-                         p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd)
+                         p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd,
+                         dense)
             status = MISS
             break
         if ovf[0]:
