@@ -154,7 +154,7 @@ def _miss(misses, counters, kind, a, b, c, d):
 def _append(chans, sid, ka, kb, kc, val, shift, sends_off, sends_msgs, msg_channel, ch_shift,
             ch_mask, misses, counters, dense):
     """Channels after the sends of ``sid``, and a status: 0 ok, 1 overflow, 2 miss."""
-    ch_base, put_base, ch_syms, msg_sym, take_dense, put_dense = dense
+    put_base, ch_syms, msg_sym, put_dense = dense[1], dense[2], dense[3], dense[5]
     for t in range(sends_off[sid], sends_off[sid + 1]):
         msg = sends_msgs[t]
         k = msg_channel[msg]
