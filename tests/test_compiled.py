@@ -123,6 +123,26 @@ def test_wide_channel_words_use_the_second_word():
     assert max(fast.states).bit_length() > 63
 
 
+def test_every_driver_path_resumes_to_the_same_graph(monkeypatch):
+    """One miss per return, no probing, a 2-successor buffer, tiny initial arrays and a
+    yield every 7 states: each return to Python must resume exactly where it stopped."""
+    from ordercheck.checks.explorers import compiled
+
+    for name, value in (("_MISS_BATCH", 1), ("_PROBE", 0), ("_BUFFER", 2),
+                        ("_INITIAL_STATES", 2), ("_YIELD_EVERY", 7)):
+        monkeypatch.setattr(compiled, name, value)
+    calls: list[tuple[int, int, float]] = []
+    clock = iter(range(10**6))
+    monkeypatch.setattr(compiled.time, "perf_counter", lambda: float(next(clock)))
+    bfs = explore(TransitionSystem(observed(), delivery="duplicate"))
+    explorer = Compiled()
+    fast = explore(TransitionSystem(observed(), delivery="duplicate"), explorer=explorer,
+                   progress=lambda *a: calls.append(a))
+    assert_same_graph(bfs, fast)
+    assert len(calls) > 10 and calls[-1][0] <= fast.n_states
+    assert explorer.last.returns > 100  # one memo entry per return
+
+
 def test_a_model_too_wide_for_two_words_is_refused_naming_the_fallback():
     with pytest.raises(UsageError, match=r"needs 29 control bits and 72 channel bits.*"
                                          r"--explorer bfs"):

@@ -38,6 +38,7 @@ _INITIAL_STATES = 1 << 12
 _MISS_BATCH = 4096  # misses recorded per return to Python
 _PROBE = 2048  # queued states probed for misses after the first one
 _YIELD_EVERY = 1 << 16  # states expanded between progress reports
+_BUFFER = 256  # successors of one state the kernel can hold (doubled on demand)
 _DENSE_BITS = 16  # channels at most this wide get direct-indexed TAKE/PUT tables
 _DENSE_ENTRIES = 1 << 22
 _MAX_CONTROL_BITS = 63
@@ -358,10 +359,10 @@ class Compiled:
         slab = np.zeros(4 * scap, np.int32)
         ovf_list = np.zeros(64, np.int64)
         cut_list = np.zeros(64, np.int64)
-        buf = 256
+        buf = _BUFFER
         out_lab = np.zeros(buf, np.int64)
         out_c, out_h = np.zeros(buf, np.int64), np.zeros(buf, np.int64)
-        misses = np.zeros((_MISS_BATCH, 5), np.int64)
+        misses = np.zeros((max(1, _MISS_BATCH), 5), np.int64)
         counters = np.zeros(kernel.N_COUNTERS, np.int64)
         ctl[0], chs[0] = _split(ts.initial, cb)
         kernel.visited_rehash(slots, ctl, chs, 1, _shift(slots))
