@@ -5,7 +5,9 @@
     python bench/explore.py --max-n 7   # also 7 sellers (1.6M states, about 3 minutes)
 
 For each model it prints states, edges, seconds, states/s, edges/s, memory per state and the
-speed-up over the baseline.  Why each column is measured the way it is:
+speed-up over the baseline; with ``--explorers compiled,parallel`` (the default lists both)
+also each back end's seconds and states/s, and for ``compiled`` the kernel's own states/s
+and its store's bytes per state.  Why each column is measured the way it is:
 
 * **seconds**: ``explore()`` on a freshly compiled ``TransitionSystem`` (chart compilation is
   excluded, the lazily filled memo tables are included: a real check pays for them).  Runs
@@ -18,6 +20,14 @@ speed-up over the baseline.  Why each column is measured the way it is:
   during the timed run, over states.  Each row runs in a forked child, so one row's peak
   does not hide the next one's; it includes allocator slack that tracemalloc does not see.
   Small models do not move the peak at all (0).
+* **compiled**: ``--explorer compiled`` on a fresh system (its memo tables start empty
+  too), the fastest of repeated runs like ``seconds``; ``kern st/s`` is the kernel alone
+  (without building the Python ``StateGraph``: the int list of states and the ``array``
+  copies), ``store B`` the visited table + two-word states + parent + label arrays over
+  states, ``edge B`` the CSR edges over states (apart: the analyses need them today).  The
+  one-off JIT cost (numba ``cache=True``: loading the cached machine code, or compiling on
+  the first run after an install) is printed once, before the table.
+* **parallel**: ``--explorer parallel`` with one worker per core, workers started per run.
 * **base st/s, speedup**: a straightforward BFS whose states are tuples (every party's
   configuration id, every channel's message tuple), in a ``set`` and a ``deque``.  Its
   successor function re-implements the ``TransitionSystem`` semantics (events, guards, deferral in
@@ -46,6 +56,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ordercheck.checks.explore import explore
+from ordercheck.checks.explorers import Compiled, Parallel
 from ordercheck.checks.protocol import StatusView, Workflow
 from ordercheck.checks.system import DELIVERY_MODES, TransitionSystem
 from ordercheck.model.vtex import documented, observed
@@ -176,6 +187,8 @@ class Row:
     base_states: int = 0
     base_edges: int = 0
     base_seconds: float = 0.0
+    #: per extra back end: (seconds, kernel seconds, store bytes, edge bytes)
+    others: tuple[tuple[str, float, float, int, int], ...] = ()
 
 
 def fastest(prepare: Callable[[], TransitionSystem],
@@ -200,7 +213,30 @@ def peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def measure(make: Callable[[], Workflow], delivery: str, with_baseline: bool) -> Row:
+def measure_back_end(name: str, prepare: Callable[[], TransitionSystem], states: int,
+                     edges: int) -> tuple[str, float, float, int, int]:
+    """One extra back end's best time (and the compiled kernel's own figures)."""
+    explorer = Compiled() if name == "compiled" else Parallel()
+    kernel = [float("inf")]
+    if isinstance(explorer, Compiled):  # the JIT load is reported apart (jit_seconds)
+        explore(TransitionSystem(n_sellers(1)), explorer=explorer)
+
+    def run(system: TransitionSystem) -> tuple[int, int]:
+        graph = explore(system, explorer=explorer)
+        if isinstance(explorer, Compiled):
+            kernel[0] = min(kernel[0], explorer.last.kernel_seconds)
+        return graph.n_states, graph.n_edges
+
+    (n, e), best = fastest(prepare, run)
+    if (n, e) != (states, edges):
+        raise SystemExit(f"--explorer {name}: {n} states, {e} edges; bfs {states}, {edges}")
+    if isinstance(explorer, Compiled):
+        return (name, best, kernel[0], explorer.last.store_bytes, explorer.last.edge_bytes)
+    return (name, best, 0.0, 0, 0)
+
+
+def measure(make: Callable[[], Workflow], delivery: str, with_baseline: bool,
+            others: tuple[str, ...] = ()) -> Row:
     """Runs in a forked child: timed run (with RSS), traced run, baseline."""
     workflow = make()
 
@@ -223,24 +259,26 @@ def measure(make: Callable[[], Workflow], delivery: str, with_baseline: bool) ->
     tracemalloc.stop()
     del system
 
-    row = Row(states, edges, best, traced_peak, rss_growth)
+    extra = tuple(measure_back_end(name, prepare, states, edges) for name in others)
+    row = Row(states, edges, best, traced_peak, rss_growth, others=extra)
     if not with_baseline:
         return row
     (bn, be), bsecs = fastest(prepare, baseline)
-    return Row(states, edges, best, traced_peak, rss_growth, bn, be, bsecs)
+    return Row(states, edges, best, traced_peak, rss_growth, bn, be, bsecs, others=extra)
 
 
 def _child(conn: Connection, make: Callable[[], Workflow], delivery: str,
-           with_baseline: bool) -> None:
-    conn.send(measure(make, delivery, with_baseline))
+           with_baseline: bool, others: tuple[str, ...]) -> None:
+    conn.send(measure(make, delivery, with_baseline, others))
     conn.close()
 
 
-def measured(make: Callable[[], Workflow], delivery: str, with_baseline: bool) -> Row:
+def measured(make: Callable[[], Workflow], delivery: str, with_baseline: bool,
+             others: tuple[str, ...] = ()) -> Row:
     """``measure`` in a forked child, so each row's RSS peak starts from the same base."""
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, make, delivery, with_baseline))
+    proc = ctx.Process(target=_child, args=(child, make, delivery, with_baseline, others))
     proc.start()
     child.close()
     row: Row = parent.recv()
@@ -262,7 +300,32 @@ def report(name: str, delivery: str, row: Row) -> None:
             raise SystemExit(f"{name} {delivery}: baseline found {row.base_states} states, "
                              f"{row.base_edges} edges; ordercheck {n}, {e}: a semantic bug")
         line += f" {n / row.base_seconds:>9,.0f} {row.base_seconds / s:>6.1f}x"
+    else:
+        line += f" {'':>9} {'':>7}"
+    for name, secs, kern, store, edge_bytes in row.others:
+        line += f" | {name} {secs:.3f}s {n / secs:>10,.0f}"
+        if name == "compiled":
+            line += f" kern {n / kern:>10,.0f} store B {store / n:.1f} edge B {edge_bytes / n:.1f}"
     print(line, flush=True)
+
+
+def jit_seconds() -> float:
+    """Seconds of the first compiled exploration in a fresh process (numba loads its cached
+    machine code, or compiles it after an install): paid once per process."""
+    from tests.toys import ping_pong
+
+    def first(conn: Connection) -> None:
+        t0 = time.perf_counter()
+        explore(TransitionSystem(ping_pong()), explorer=Compiled())
+        conn.send(time.perf_counter() - t0)
+
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=first, args=(child,))
+    proc.start()
+    took: float = parent.recv()
+    proc.join()
+    return took
 
 
 def main() -> None:
@@ -271,19 +334,26 @@ def main() -> None:
     parser.add_argument("--max-n", type=int, help="largest n-sellers toy (default 6; 5 quick)")
     parser.add_argument("--no-baseline-above", type=int, default=300_000, metavar="STATES",
                         help="skip the (slow) baseline for larger toys (default 300,000)")
+    parser.add_argument("--explorers", default="compiled,parallel", metavar="NAMES",
+                        help="extra back ends to time beside bfs (comma-separated; '' none)")
+    parser.add_argument("--min-n", type=int, default=2, help="smallest n-sellers toy")
+    parser.add_argument("--no-vtex", action="store_true", help="only the n-sellers toys")
     args = parser.parse_args()
+    others = tuple(x for x in args.explorers.split(",") if x)
     top = args.max_n or (5 if args.quick else 6)
     started = time.perf_counter()
     print(f"Python {sys.version.split()[0]}; B/st tr = tracemalloc peak / states; "
           "B/st RSS = peak RSS growth / states; speedup = baseline seconds / seconds")
+    if "compiled" in others:
+        print(f"compiled: JIT (first call in a fresh process) {jit_seconds():.2f} s")
     print(HEADER)
     for variant, make in (("vtex-documented", documented), ("vtex-observed", observed)):
-        for delivery in DELIVERY_MODES:
-            report(variant, delivery, measured(make, delivery, with_baseline=True))
-    for n in range(2, top + 1):
+        for delivery in () if args.no_vtex else DELIVERY_MODES:
+            report(variant, delivery, measured(make, delivery, True, others))
+    for n in range(args.min_n, top + 1):
         expected = 1 + 2 * 7**n  # tests/toys.py: the fifo closed form
         row = measured(partial(n_sellers, n), "fifo",
-                       with_baseline=expected <= args.no_baseline_above)
+                       expected <= args.no_baseline_above, others)
         if row.states != expected:
             raise SystemExit(f"{n} sellers: {row.states} states, the closed form says {expected}")
         report(f"{n}-sellers toy", "fifo", row)

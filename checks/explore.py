@@ -256,3 +256,13 @@ def _bfs(
         seconds=time.perf_counter() - started,
         cut=cut,
     )
+
+
+def _register_back_ends() -> None:
+    """The other back ends live in :mod:`.explorers` (they import this module)."""
+    from .explorers import BACK_ENDS
+
+    EXPLORERS.update(BACK_ENDS)
+
+
+_register_back_ends()

@@ -8,6 +8,7 @@ from collections.abc import Collection
 
 from .analyses import analyse
 from .explore import Explorer, Progress, explore
+from .explorers.spec import SystemSpec, attach_spec
 from .protocol import Workflow
 from .report import CheckResult
 from .system import TransitionSystem
@@ -18,11 +19,16 @@ __all__ = ["check"]
 def check(workflow: Workflow, *, delivery: str = "fifo", capacity: int = 4,
           max_states: int | None = None, max_depth: int | None = None,
           fail_on: str = "error", properties: Collection[str] | None = None,
-          explorer: Explorer | None = None, progress: Progress | None = None) -> CheckResult:
+          explorer: Explorer | None = None, progress: Progress | None = None,
+          spec: str | None = None) -> CheckResult:
     """Check ``workflow``: every reachable state explored (within the bounds), the built-in
     and the model's properties analysed.  ``properties`` keeps only those properties'
-    findings (names, built-ins included); exploring does not depend on it."""
+    findings (names, built-ins included); exploring does not depend on it.  ``spec`` is
+    how ``--model`` named the workflow: back ends that explore in other processes rebuild
+    the system from it (:mod:`.explorers.spec`)."""
     system = TransitionSystem(workflow, delivery=delivery, capacity=capacity)
+    if spec is not None:
+        attach_spec(system, SystemSpec(spec, {"delivery": delivery, "capacity": capacity}))
     graph = explore(system, max_states=max_states, max_depth=max_depth, progress=progress,
                     explorer=explorer)
     analysis = analyse(graph, workflow.properties)

@@ -13,6 +13,8 @@ from .. import report as rep
 from ..system import DELIVERY_MODES
 from .common import (
     checked,
+    explorer_args,
+    explorer_of,
     model_args,
     model_spec,
     positive_int,
@@ -22,6 +24,7 @@ from .common import (
 
 def cmd_check(args: argparse.Namespace) -> int:
     spec = model_spec(args)
+    explorer_of(args)  # option combinations are checked before loading the model
     # output places are checked before the exploration, so a typo costs no wait
     if args.out is not None:
         outpaths.out_dir("--out", args.out)
@@ -56,6 +59,7 @@ def register(sub: Any) -> None:
                             "counterexample was found)")
     check.add_argument("--max-depth", type=positive_int, metavar="N",
                        help="stop N steps from the initial state")
+    explorer_args(check)
     check.add_argument("--property", action="append", metavar="NAME",
                        help="report only this property (repeatable; built-in ones too, e.g. "
                             "no-deadlock)")

@@ -14,6 +14,7 @@ from .. import cache, catalog, junit, loading, markdown, pipeline, usercode
 from .. import report as rep
 from ..analyses import BUILTIN_PROPERTIES
 from ..errors import UsageError
+from ..explore import Explorer
 from ..fingerprint import Uncacheable, fingerprint, spec_modules
 from ..protocol import Workflow
 from ..system import TransitionSystem
@@ -90,6 +91,39 @@ def model_spec(args: argparse.Namespace) -> str:
 def _progress(states: int, queue: int, rate: float) -> None:
     sys.stderr.write(f"\r  {states:,} states, queue {queue:,}, {rate:,.0f} states/s ")
     sys.stderr.flush()
+
+
+EXPLORER_NAMES = ("bfs", "compiled", "parallel", "dask")
+
+
+def explorer_args(p: argparse.ArgumentParser) -> None:
+    """``--explorer`` and its options (the back ends are in :mod:`..explorers`)."""
+    p.add_argument("--explorer", choices=EXPLORER_NAMES, default="bfs",
+                   help="exploration back end: bfs (reference), compiled (numba), parallel "
+                        "(all cores), dask (a cluster); every one gives the same result")
+    p.add_argument("--workers", type=positive_int, metavar="N",
+                   help="with --explorer parallel: processes (default: one per core); with "
+                        "dask and no --scheduler: local worker processes (default 2)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --explorer dask: the scheduler (default: a local cluster)")
+
+
+def explorer_of(args: argparse.Namespace) -> Explorer | None:
+    """The back end ``args`` ask for (None: the reference BFS)."""
+    from ..explorers import Compiled, Distributed, Parallel
+
+    name = getattr(args, "explorer", "bfs")
+    if name != "dask" and getattr(args, "scheduler", None) is not None:
+        raise UsageError("--scheduler: only with --explorer dask")
+    if getattr(args, "workers", None) is not None and name not in ("parallel", "dask"):
+        raise UsageError("--workers: only with --explorer parallel or dask")
+    if name == "compiled":
+        return Compiled()
+    if name == "parallel":
+        return Parallel(args.workers)
+    if name == "dask":
+        return Distributed(args.scheduler, args.workers)
+    return None
 
 
 def run_check(spec: str, *, delivery: str = "fifo", capacity: int = 4,
@@ -205,7 +239,8 @@ def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     result = pipeline.check(workflow, delivery=args.delivery, capacity=args.capacity,
                             max_states=args.max_states, max_depth=args.max_depth,
                             fail_on=args.fail_on, properties=selected,
-                            progress=_progress if progress else None)
+                            progress=_progress if progress else None,
+                            explorer=explorer_of(args), spec=spec)
     if progress:
         sys.stderr.write("\n")
     graph = result.graph

@@ -1,0 +1,292 @@
+"""The compiled back end (``--explorer compiled``) is the reference BFS, array for array.
+
+The numba kernel re-implements the successor function over the TransitionSystem's lazily
+filled tables, so every test here compares it with :class:`BreadthFirst` on the same model:
+the same ``states`` order, parents, labels, depths, CSR edges, cut, bounds and
+``expanded`` — not just the same counts — and the same findings through the pipeline.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ordercheck.checks import explorers as explorers_package
+from ordercheck.checks import loading, pipeline
+from ordercheck.checks import report as rep
+from ordercheck.checks.cli import main
+from ordercheck.checks.errors import UsageError
+from ordercheck.checks.explore import EXPLORERS, StateGraph, explore
+from ordercheck.checks.explorers import Compiled
+from ordercheck.checks.explorers import kernel as kernel_module
+from ordercheck.checks.explorers.compiled import require_numba
+from ordercheck.checks.symmetry import Symmetry
+from ordercheck.checks.system import DELIVERY_MODES, TransitionSystem
+from ordercheck.model.vtex import documented, observed
+
+from .test_fuzz import model_specs, render
+from .toys import deadlock_toy, livelock_toy, n_sellers, ping_pong
+
+FIELDS = ("states", "parent", "parent_label", "depth", "off", "succ", "succ_label", "expanded",
+          "complete", "bounds_hit", "cut")
+
+
+def assert_same_graph(a: StateGraph, b: StateGraph) -> None:
+    for name in FIELDS:
+        assert getattr(a, name) == getattr(b, name), name
+    assert type(a.states) is type(b.states) is list
+    for name in ("parent", "parent_label", "depth", "off", "succ", "succ_label"):
+        assert getattr(a, name).typecode == getattr(b, name).typecode, name
+
+
+def both(make, *, delivery="fifo", capacity=4, **bounds) -> tuple[StateGraph, StateGraph]:
+    bfs = explore(TransitionSystem(make(), delivery=delivery, capacity=capacity), **bounds)
+    fast = explore(TransitionSystem(make(), delivery=delivery, capacity=capacity),
+                   explorer=Compiled(), **bounds)
+    return bfs, fast
+
+
+def test_registered_by_name():
+    assert isinstance(EXPLORERS["compiled"], Compiled)
+
+
+@pytest.mark.parametrize("delivery", DELIVERY_MODES)
+@pytest.mark.parametrize("make", [documented, observed], ids=["documented", "observed"])
+def test_vtex_graphs_are_identical(make, delivery):
+    bfs, fast = both(make, delivery=delivery)
+    assert_same_graph(bfs, fast)
+    assert bfs.complete and bfs.n_states > 100
+
+
+@pytest.mark.parametrize("delivery", DELIVERY_MODES)
+@pytest.mark.parametrize("make", [ping_pong, deadlock_toy, livelock_toy,
+                                  functools.partial(n_sellers, 2)],
+                         ids=["ping_pong", "deadlock", "livelock", "2-sellers"])
+def test_toy_graphs_are_identical(make, delivery):
+    assert_same_graph(*both(make, delivery=delivery))
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_n_sellers_identical_with_the_closed_form(n):
+    bfs, fast = both(functools.partial(n_sellers, n))
+    assert_same_graph(bfs, fast)
+    assert fast.n_states == 1 + 2 * 7**n and fast.n_edges == 1 + (2 * n + 1) * 7**n
+
+
+@pytest.mark.parametrize(("bounds", "hit"), [
+    ({"max_states": 50}, ["max-states"]),
+    ({"max_depth": 4}, ["max-depth"]),
+    ({"max_depth": 6, "max_states": 5}, ["max-states"]),
+    ({"capacity": 1}, ["channel-capacity"]),
+    ({"capacity": 1, "max_depth": 4}, ["max-depth", "channel-capacity"]),
+])
+@pytest.mark.parametrize("make", [documented, observed], ids=["documented", "observed"])
+def test_bounds_cut_exactly_as_bfs(make, bounds, hit):
+    bounds = dict(bounds)  # the parameter is shared by both models
+    capacity = bounds.pop("capacity", 4)
+    bfs, fast = both(make, delivery="unordered", capacity=capacity, **bounds)
+    assert_same_graph(bfs, fast)
+    assert fast.bounds_hit == hit and not fast.complete and fast.cut
+
+
+def test_overflowed_states_and_bound_hits_recorded_on_the_system():
+    a = TransitionSystem(documented(), delivery="duplicate", capacity=1)
+    b = TransitionSystem(documented(), delivery="duplicate", capacity=1)
+    explore(a)
+    explore(b, explorer=Compiled())
+    assert a.overflowed == b.overflowed and a.bound_hits == b.bound_hits > 0
+
+
+@pytest.mark.parametrize("delivery", DELIVERY_MODES)
+@pytest.mark.parametrize("make", [documented, observed], ids=["documented", "observed"])
+def test_findings_and_verdicts_are_identical(make, delivery):
+    ref = pipeline.check(make(), delivery=delivery)
+    got = pipeline.check(make(), delivery=delivery, explorer=Compiled())
+    assert rep.dumps_json(got) == rep.dumps_json(ref)
+    assert rep.render_text(got) == rep.render_text(ref)
+    assert got.verdict == ref.verdict
+
+
+def test_wide_channel_words_use_the_second_word():
+    """6 sellers at capacity 4 need 68 bits: more than one word, and still the same graph
+    (checked on the first 3,000 states; the full run is the bench's)."""
+    system = TransitionSystem(n_sellers(6))
+    assert system.control_bits + sum(c.width for c in system.codec.channels) > 64
+    bfs, fast = both(functools.partial(n_sellers, 6), max_states=3000)
+    assert_same_graph(bfs, fast)
+    assert max(fast.states).bit_length() > 63
+
+
+def test_every_driver_path_resumes_to_the_same_graph(monkeypatch):
+    """One miss per return, no probing, a 2-successor buffer, tiny initial arrays and a
+    yield every 7 states: each return to Python must resume exactly where it stopped."""
+    from ordercheck.checks.explorers import compiled
+
+    for name, value in (("_MISS_BATCH", 1), ("_PROBE", 0), ("_BUFFER", 2),
+                        ("_INITIAL_STATES", 2), ("_YIELD_EVERY", 7)):
+        monkeypatch.setattr(compiled, name, value)
+    calls: list[tuple[int, int, float]] = []
+    clock = iter(range(10**6))
+    monkeypatch.setattr(compiled.time, "perf_counter", lambda: float(next(clock)))
+    bfs = explore(TransitionSystem(observed(), delivery="duplicate"))
+    explorer = Compiled()
+    fast = explore(TransitionSystem(observed(), delivery="duplicate"), explorer=explorer,
+                   progress=lambda *a: calls.append(a))
+    assert_same_graph(bfs, fast)
+    assert len(calls) > 10 and calls[-1][0] <= fast.n_states
+    assert explorer.last.returns > 100  # one memo entry per return
+
+
+def test_a_model_too_wide_for_two_words_is_refused_naming_the_fallback():
+    with pytest.raises(UsageError, match=r"needs 29 control bits and 72 channel bits.*"
+                                         r"--explorer bfs"):
+        explore(TransitionSystem(n_sellers(9)), explorer=Compiled())
+
+
+def test_not_a_transition_system_is_refused():
+    class Plain:
+        initial = 0
+        def __init__(self) -> None:
+            self.overflowed: set[int] = set()
+
+        def successors(self, state):
+            return []
+
+    with pytest.raises(UsageError, match="explores a TransitionSystem"):
+        explore(Plain(), explorer=Compiled())
+
+
+def test_stats_count_the_store_and_the_edges_apart():
+    compiled = Compiled()
+    graph = explore(TransitionSystem(n_sellers(4)), explorer=compiled)
+    stats = compiled.last
+    assert (stats.states, stats.edges) == (graph.n_states, graph.n_edges)
+    # two int64 words + int32 parent + int32 label + the visited table at load 3/8..3/4
+    assert 24 + 4 / 0.75 <= stats.store_bytes / stats.states <= 24 + 4 / 0.375 + 1
+    assert stats.edge_bytes >= 8 * graph.n_edges
+
+
+def test_without_numba_the_cli_says_what_to_install(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba -> ImportError
+    monkeypatch.delitem(sys.modules, "ordercheck.checks.explorers.kernel")
+    monkeypatch.delattr(explorers_package, "kernel")
+    with pytest.raises(UsageError, match=r"needs the numba package.*ordercheck\[fast\]"):
+        require_numba()
+    code = main(["check", "--variant", "documented", "--explorer", "compiled", "--no-cache"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "numba" in err and "Traceback" not in err
+
+
+def test_cli_output_is_byte_identical(capsys):
+    outputs = []
+    for explorer in ("bfs", "compiled"):
+        code = main(["check", "--variant", "observed", "--delivery", "lossy", "--format",
+                     "json", "--explorer", explorer, "--no-cache", "--quiet"])
+        outputs.append((code, capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][1].startswith("{")
+
+
+# -- random models (the fuzz campaign's generator) ------------------------------------------
+
+_DIR: list[Path] = []
+
+
+@settings(max_examples=25, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(spec=model_specs(), delivery=st.sampled_from(DELIVERY_MODES),
+       capacity=st.integers(1, 3))
+def test_random_models_give_identical_graphs(tmp_path_factory, spec, delivery, capacity):
+    if not _DIR:
+        _DIR.append(tmp_path_factory.mktemp("compiled_models"))
+    path = _DIR[0] / f"model_{len(list(_DIR[0].iterdir()))}.py"
+    path.write_text(render(spec))
+    factory, _ = loading.load_attribute(f"{path}:workflow", "test")
+    assert_same_graph(*both(factory, delivery=delivery, capacity=capacity))
+
+
+# -- symmetry: the kernel's canonical form is Symmetry.canonical -----------------------------
+
+
+@st.composite
+def symmetric_layouts(draw: st.DrawFn) -> tuple[Symmetry, int, int]:
+    """A Symmetry over a two-word state (``cb`` control bits), and a random state."""
+    nb, nf = draw(st.integers(2, 4)), draw(st.integers(1, 3))
+    widths = [draw(st.integers(1, 5)) for _ in range(nf)]
+    cb = draw(st.integers(sum(widths), 40))
+    free = list(range(0, 100, 6))  # field slots 6 bits apart: no overlap
+    slots = draw(st.permutations(free))[:nb * nf]
+    blocks = tuple(tuple((slots[b * nf + f], widths[f]) for f in range(nf))
+                   for b in range(nb))
+    # a field must not straddle the control/channel boundary
+    blocks = tuple(tuple((s if s + w <= cb or s >= cb else cb, w) for s, w in block)
+                   for block in blocks)
+    try:
+        sym = Symmetry(blocks)
+    except ValueError:
+        sym = Symmetry(tuple(tuple((slots[b * nf + f] + 100, widths[f]) for f in range(nf))
+                             for b in range(nb)))
+    state = draw(st.integers(0, (1 << (cb + 64)) - 1))
+    return sym, cb, state
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(case=symmetric_layouts())
+def test_kernel_canonical_is_symmetry_canonical(case):
+    from ordercheck.checks.explorers.compiled import _join, _split
+
+    sym, cb, state = case
+    cb = max(cb, 0)
+    words = np.array([[0 if s < cb else 1 for s, _ in block] for block in sym.blocks], np.int64)
+    if any(s >= cb + 64 for block in sym.blocks for s, _ in block):
+        return  # beyond the two words: the explorer refuses such a model
+    shifts = np.array([[s if s < cb else s - cb for s, _ in block] for block in sym.blocks],
+                      np.int64)
+    widths = np.array([w for _, w in sym.blocks[0]], np.int64)
+    c, h = _split(state, cb)
+    got = kernel_module.canonical(c, h, words, shifts, widths)
+    assert _join(int(got[0]), int(got[1]), cb) == sym.canonical(state)
+
+
+class _Symmetric(TransitionSystem):
+    """The Python reference of the symmetry contract: every successor canonical."""
+
+    symmetry: Symmetry
+
+    def successors(self, state):
+        canon = self.symmetry.canonical
+        return [(label, canon(nxt)) for label, nxt in super().successors(state)]
+
+
+def _sellers_symmetry(system: TransitionSystem, n: int) -> Symmetry:
+    """Seller i's block: its configuration field, then its two channels."""
+    cb = system.control_bits
+    blocks = []
+    for i in range(1, n + 1):
+        fields = [(system.codec.shifts[i], system.codec.masks[i].bit_length())]
+        for pair in ((0, i), (i, 0)):
+            k = system.channels.index(pair)
+            fields.append((cb + system.codec.channel_shifts[k],
+                           system.codec.channels[k].width))
+        blocks.append(tuple(fields))
+    return Symmetry(tuple(blocks))
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_symmetry_reduced_graph_is_the_reference_and_counts_orbits(n):
+    ref = _Symmetric(n_sellers(n))
+    ref.symmetry = _sellers_symmetry(ref, n)
+    fast = TransitionSystem(n_sellers(n))
+    fast.symmetry = ref.symmetry  # type: ignore[attr-defined]
+    a, b = explore(ref), explore(fast, explorer=Compiled())
+    assert_same_graph(a, b)
+    # orbits of n sellers over 7 local situations (multisets), times the market's 2, + start
+    orbits = {2: 28, 3: 84}[n]
+    assert b.n_states == 1 + 2 * orbits
