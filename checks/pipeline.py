@@ -18,11 +18,14 @@ __all__ = ["check"]
 def check(workflow: Workflow, *, delivery: str = "fifo", capacity: int = 4,
           max_states: int | None = None, max_depth: int | None = None,
           fail_on: str = "error", properties: Collection[str] | None = None,
-          explorer: Explorer | None = None, progress: Progress | None = None) -> CheckResult:
+          explorer: Explorer | None = None, progress: Progress | None = None,
+          symmetry: bool = False) -> CheckResult:
     """Check ``workflow``: every reachable state explored (within the bounds), the built-in
     and the model's properties analysed.  ``properties`` keeps only those properties'
-    findings (names, built-ins included); exploring does not depend on it."""
-    system = TransitionSystem(workflow, delivery=delivery, capacity=capacity)
+    findings (names, built-ins included); exploring does not depend on it.  ``symmetry``
+    explores one state per orbit (:mod:`.symmetry`)."""
+    system = TransitionSystem(workflow, delivery=delivery, capacity=capacity,
+                              symmetry=symmetry)
     graph = explore(system, max_states=max_states, max_depth=max_depth, progress=progress,
                     explorer=explorer)
     analysis = analyse(graph, workflow.properties)

@@ -99,14 +99,15 @@ def marketplace_chart(o: Options, p: Pair = SOLO) -> type[StateChart]:
             transition(payment_pending.to(canceling), actor=SHOPPER,
                                           sends=p.m("marketplace-cancellation"),
                        cite="OVW marketplace diagram")
-            | transition(payment_approved.to(request_cancel), actor=SHOPPER, sends=p.m("cancel-request"),
+            | transition(payment_approved.to(request_cancel), actor=SHOPPER,
+                         sends=p.m("cancel-request"),
                          cite="DCL steps 1-2; API user-cancel-request; REF C2")
         )
         care_cancels = (
-            transition(payment_pending.to(canceling), actor=CARE, sends=p.m("marketplace-cancellation"),
-                       cite="OVW marketplace diagram")
-            | transition(payment_approved.to(request_cancel), actor=CARE, sends=p.m("cancel-request"),
-                         cite="DCL steps 1-2; API cancel; REF C2")
+            transition(payment_pending.to(canceling), actor=CARE,
+                       sends=p.m("marketplace-cancellation"), cite="OVW marketplace diagram")
+            | transition(payment_approved.to(request_cancel), actor=CARE,
+                         sends=p.m("cancel-request"), cite="DCL steps 1-2; API cancel; REF C2")
             | transition(window_to_change_seller.to(canceling), actor=CARE,
                          cite="CHSELL ('decide whether to cancel the purchase or change the "
                               "seller')")

@@ -72,8 +72,8 @@ def seller_chart(o: Options, p: Pair = SOLO) -> type[StateChart]:
                                   cite="API/EXTFF order placement; REF N1", happy=True)
         # N2: the seller confirms the order automatically.
         confirm_order = transition(on_order_completed_ffm.to(order_accepted), actor=PLATFORM,
-                                   sends=p.m("order-confirmation"), cite="OFS order-accepted; REF N2",
-                                   happy=True)
+                                   sends=p.m("order-confirmation"),
+                                   cite="OFS order-accepted; REF N2", happy=True)
         await_authorization = transition(order_accepted.to(waiting_for_manual_authorization),
                                          actor=PLATFORM, cite="OFS seller flow; REF §1 happy path",
                                          happy=True)
@@ -188,21 +188,22 @@ def seller_chart(o: Options, p: Pair = SOLO) -> type[StateChart]:
                                   "request")
         )
         # HTC / TRKCAN: "to continue with this order, simply enter the invoice" (REF C6).
-        invoice |= transition(cancellation_requested.to(invoiced), actor=SELLER, sends=p.m("invoice"),
-                              cite="HTC; TRKCAN; REF C6")
+        invoice |= transition(cancellation_requested.to(invoiced), actor=SELLER,
+                              sends=p.m("invoice"), cite="HTC; TRKCAN; REF C6")
         if not o.change_seller:
             # C9: `cancel` waits for Payments to finish, then `canceled`.
             payment_canceled = transition(canceling.to(canceled), actor=PLATFORM,
                                           cite="OFS cancel*; REF C9")
         else:
             # With change-seller (CHSELL; REF C7) the pair's seller order is the *seller
-            # slot* of its marketplace order: while the marketplace may still change the
-            # seller, the canceled order's slot waits in `cancel`; a change places a new
-            # seller order, which starts from `null` (no seller order yet) like the first.
+            # slot* of its marketplace order: the slot stays in `cancel` until the
+            # marketplace order can no longer change the seller (it is canceling, canceled
+            # or invoiced); a change places a new seller order, which starts from `null`
+            # (no seller order yet) like the first.
             payment_canceled = transition(
-                canceling.to(canceled, unless=p.g("seller_change_possible")), actor=PLATFORM,
+                canceling.to(canceled, cond=p.g("seller_slot_closed")), actor=PLATFORM,
                 cite="OFS cancel*; REF C9; CHSELL",
-                inferred="the slot stays in `cancel` while its marketplace order can still "
+                inferred="the slot's `cancel` lasts until its marketplace order can no longer "
                          "change the seller (CHSELL window)")
             new_seller_order = transition(
                 canceling.to(null, cond=p.g("new_seller_order_placed")), actor=PLATFORM,

@@ -91,12 +91,9 @@ ACTORS = {
     "network": "delivery of messages between the two accounts",
 }
 
-#: Marketplace statuses in which a seller's cancellation opens window-to-change-seller when
-#: it arrives (CHSELL; REF C7), transient ones included (deliveries wait until they are left);
-#: ``order-created`` again means the seller was just changed.
-CHANGE_OPENS = frozenset({"order-created", "on-order-completed", "waiting-for-authorization",
-                          "payment-pending", "approve-payment", "payment-approved",
-                          "window-to-change-seller"})
+#: Marketplace statuses from which the order can no longer change its seller (CHSELL): the
+#: seller slot's `cancel` may end (a seller cancellation they receive changes nothing).
+SLOT_CLOSED = frozenset({"cancel", "canceled", "invoice", "invoiced"})
 
 
 def pair_guards(p: Pair = SOLO) -> dict[str, Guard]:
@@ -104,8 +101,7 @@ def pair_guards(p: Pair = SOLO) -> dict[str, Guard]:
     messages (one closure per pair: the same code for every pair, so pairs are
     interchangeable)."""
     m, s = p.marketplace, p.seller
-    denied, request, placed, canceled_msg = (p.m("cancellation-denied"), p.m("cancel-request"),
-                                             p.m("order-placed"), p.m("seller-cancellation"))
+    denied, request, placed = p.m("cancellation-denied"), p.m("cancel-request"), p.m("order-placed")
 
     @reads_messages
     def marketplace_awaits_decision(v: StatusView) -> bool:
@@ -136,13 +132,9 @@ def pair_guards(p: Pair = SOLO) -> dict[str, Guard]:
         return v[m] not in ("request-cancel", "waiting-for-seller-decision") \
             and request not in v.in_flight
 
-    @reads_messages
-    def seller_change_possible(v: StatusView) -> bool:
-        """CHSELL: the marketplace order can still change the seller of this slot: it is in
-        the window, is placing a new seller order, or the seller's cancellation is on its way
-        to a status where it opens the window (:data:`CHANGE_OPENS`)."""
-        return v[m] in ("window-to-change-seller", "order-created") or placed in v.in_flight \
-            or (canceled_msg in v.in_flight and v[m] in CHANGE_OPENS)
+    def seller_slot_closed(v: StatusView) -> bool:
+        """CHSELL: the marketplace order can no longer change this slot's seller."""
+        return v[m] in SLOT_CLOSED
 
     @reads_messages
     def new_seller_order_placed(v: StatusView) -> bool:
@@ -159,7 +151,7 @@ def pair_guards(p: Pair = SOLO) -> dict[str, Guard]:
     guards: list[Guard] = [marketplace_awaits_decision, seller_stuck_after_denying,
                            cancel_request_in_flight, seller_request_is_own]
     if p.index:
-        guards += [seller_change_possible, new_seller_order_placed, pair_quiet]
+        guards += [seller_slot_closed, new_seller_order_placed, pair_quiet]
     return {p.g(g.__name__): g for g in guards}
 
 
