@@ -57,7 +57,7 @@ class Views:
         canonical = self.system.symmetry.canonical
         target = next(t for lab, t in real if lab == label
                       and canonical(t) == self.graph.states[j])
-        after = self._views[j] if target == self.graph.states[j] else self.of_state(target)
+        after = self[j] if target == self.graph.states[j] else self.of_state(target)
         return StepView(before=self[i], label=self.system.labels[label], after=after)
 
 

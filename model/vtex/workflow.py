@@ -161,6 +161,8 @@ GUARDS = pair_guards()
 def build(options: Options, name: str = "vtex", sellers: int = 1) -> Workflow:
     """The VTEX workflow for ``options`` (see :mod:`.options` for the switches); with
     ``sellers >= 2`` an order group (:func:`build_group`)."""
+    if isinstance(sellers, bool) or not isinstance(sellers, int) or sellers < 1:
+        raise ValueError(f"sellers must be an integer >= 1, got {sellers!r}")
     if sellers != 1:
         return build_group(options, name, sellers)
     return Workflow(
@@ -184,8 +186,6 @@ def build_group(options: Options, name: str, sellers: int) -> Workflow:
     payment (:mod:`.payment`), with change-seller (CHSELL): parties ``marketplace-i``,
     ``seller-i`` for i = 1..N, then ``payment``.  The pairs are declared interchangeable
     (``Workflow.symmetric``), so ``--symmetry`` may explore one state per orbit."""
-    if isinstance(sellers, bool) or not isinstance(sellers, int) or sellers < 1:
-        raise ValueError(f"sellers must be an integer >= 1, got {sellers!r}")
     o = replace(options, group_payment=True, change_seller=True)
     pairs = [Pair(i) for i in range(1, sellers + 1)]
     parties: list[Party] = []
