@@ -182,3 +182,12 @@ def test_cache_never_shares_a_hit_between_group_sizes(capsys, tmp_path):
     sym, _, err_sym = run(capsys, *common, "--sellers", "2", "--symmetry")
     assert "cache hit" not in err_sym and sym == 3
     assert len(list(Path(cache).rglob("*.json"))) == 3
+
+
+def test_describe_takes_the_parameter_too(capsys):
+    code, out, _ = run(capsys, "describe", "--sellers", "2", "--format", "json")
+    assert code == 0
+    manual = json.loads(out)
+    assert manual["model"] == "vtex-documented-2-sellers"
+    assert manual["parties"] == ["marketplace-1", "seller-1", "marketplace-2", "seller-2",
+                                 "payment"]

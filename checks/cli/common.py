@@ -252,11 +252,14 @@ def model_args(p: argparse.ArgumentParser, variant_default: str | None = DEFAULT
                    help="messages a channel may hold; more is a bound hit (default 4)")
 
 
-def model_parameter_args(p: argparse.ArgumentParser) -> None:
-    """``--sellers N`` (a model parameter, see :func:`resolve_model`) and ``--symmetry``."""
+def model_parameter_args(p: argparse.ArgumentParser, *, symmetry: bool = True) -> None:
+    """``--sellers N`` (a model parameter, see :func:`resolve_model`) and, for subcommands
+    that explore for a verdict, ``--symmetry``."""
     p.add_argument("--sellers", type=positive_int, metavar="N",
                    help="model parameter 'sellers' (the VTEX model: an order group of N "
                         "marketplace/seller order pairs; default: the model's own, 1)")
+    if not symmetry:
+        return
     p.add_argument("--symmetry", action="store_true",
                    help="explore one state per orbit of the model's interchangeable party "
                         "groups (Workflow.symmetric); traces stay real runs")
