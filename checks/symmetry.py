@@ -112,25 +112,24 @@ def canonicalizer(sym: Symmetry) -> Callable[[int], int]:
     """A faster :meth:`Symmetry.canonical` for the hot loop (the same function: a test
     compares them).  Each block's fields are read into one int whose order is the
     lexicographic order of the block's tuple (fields of equal widths, first field highest)."""
-    blocks = [tuple((s, (1 << w) - 1) for s, w in block) for block in sym.blocks]
+    blocks = [tuple((s, (1 << w) - 1, w) for s, w in block) for block in sym.blocks]
     widths = [w for _, w in sym.blocks[0]]
     place = [sum(widths[i + 1:]) for i in range(len(widths))]  # bit offset inside the key
-    fields = list(zip(place, widths, strict=True))
     keep = ~sym.mask
 
     def canonical(state: int) -> int:
         keys = []
         for block in blocks:
             key = 0
-            for s, m in block:
-                key = (key << (m.bit_length())) | ((state >> s) & m)
+            for s, m, w in block:
+                key = (key << w) | ((state >> s) & m)
             keys.append(key)
         ordered = sorted(keys)
         if ordered == keys:
             return state
         out = state & keep
         for block, key in zip(blocks, ordered, strict=True):
-            for (s, m), (p, _) in zip(block, fields, strict=True):
+            for (s, m, _), p in zip(block, place, strict=True):
                 out |= ((key >> p) & m) << s
         return out
 
