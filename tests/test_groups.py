@@ -191,3 +191,18 @@ def test_describe_takes_the_parameter_too(capsys):
     assert manual["model"] == "vtex-documented-2-sellers"
     assert manual["parties"] == ["marketplace-1", "seller-1", "marketplace-2", "seller-2",
                                  "payment"]
+
+
+def test_every_citation_of_a_group_is_a_known_source():
+    import re
+
+    from ordercheck.model.vtex.sources import SOURCES
+
+    for wf in (documented(2), observed(2)):
+        cites = [t.meta.cite for c in TransitionSystem(wf).charts for t in c.transitions]
+        cites += [m.cite for m in wf.messages] + [t.cite for t in wf.timers] + [
+            p.cite for p in wf.properties]
+        tags = {tag for c in cites
+                for tag in re.findall(r"\b(KI-\d+|[A-Z]{2,}[A-Z0-9]*)\b", c)} - {"INF"}
+        assert "KI-656815" in tags and "CHSELL" in tags
+        assert tags <= set(SOURCES), sorted(tags - set(SOURCES))

@@ -4,6 +4,10 @@ The two accounts talk only by asynchronous messages (REF §2.3: "VTEX does not p
 internal protocol; what the docs state" is listed there and mirrored below); timers are
 logical (REF §2.1 N6, N10; §2.2 C5; CHSELL).  Guards are the synchronous checks the
 platform's endpoints make.
+
+An *order group* (``sellers >= 2``, :func:`build_group`) repeats the pair per seller with
+suffixed names (:mod:`.pairs`), adds the shared payment (:mod:`.payment`) and change-seller
+(CHSELL; REF C7), and declares the pairs interchangeable for symmetry reduction.
 """
 
 from __future__ import annotations
