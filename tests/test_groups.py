@@ -206,3 +206,23 @@ def test_every_citation_of_a_group_is_a_known_source():
                 for tag in re.findall(r"\b(KI-\d+|[A-Z]{2,}[A-Z0-9]*)\b", c)} - {"INF"}
         assert "KI-656815" in tags and "CHSELL" in tags
         assert tags <= set(SOURCES), sorted(tags - set(SOURCES))
+
+
+DEAD = ["dead transition: marketplace-{i}: waiting-for-authorization --seller_canceled--> "
+        "window-to-change-seller",
+        "dead transition: seller-{i}: waiting-for-manual-authorization --cancel_requested--> "
+        "cancel"]
+UNHANDLED = ["unhandled message: order-confirmation-{i} reaches marketplace-{i} in "
+             "window-to-change-seller"]
+
+
+@pytest.mark.parametrize("symmetry", [False, True])
+@pytest.mark.parametrize(("delivery", "titles"), [("fifo", DEAD), ("unordered", UNHANDLED)])
+def test_pinned_two_seller_findings(delivery, titles, symmetry):
+    """The documented group of two: OK, with warnings only — the same titles with and without
+    reduction (coverage counts a counterpart's transition, so both pairs' dead transitions
+    stay listed)."""
+    result = check(documented(2), delivery=delivery, symmetry=symmetry)
+    assert result.verdict == "OK"
+    assert [f.title for f in result.analysis.findings] == [
+        t.format(i=i) for i in (1, 2) for t in titles]
