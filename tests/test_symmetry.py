@@ -208,3 +208,30 @@ def test_cli_reduced_run_reports_the_reduced_count(capsys):
     out, _ = capsys.readouterr()
     assert code == 0
     assert "  5655 states, 25110 transitions" in out
+
+
+@pytest.mark.parametrize(("delivery", "pinned"), [
+    ("fifo", {(2, False): 11_148, (2, True): 5_655, (3, False): 909_192, (3, True): 157_160,
+              (4, False): 80_747_568, (4, True): 3_596_930}),
+    ("unordered", {(2, False): 16_731, (2, True): 8_463, (3, False): 1_720_251,
+                   (3, True): 295_139, (4, False): 192_015_603, (4, True): 8_438_430}),
+])
+def test_group_counts_follow_from_one_pair(delivery, pinned):
+    """An independent count: pairs interact only through the payment, which changes once, so
+    the group's reachable states with payment status ``p`` are the product of one pair's
+    states with ``p`` (``k_p`` of them): ``sum k_p^N`` states and ``sum C(k_p + N - 1, N)``
+    orbits (multisets).  The N = 2 and 3 explorations (pinned above and in test_groups) agree;
+    N = 4 is what the Python BFS would have to explore (README)."""
+    from collections import Counter
+    from math import comb
+
+    from ordercheck.model.vtex.workflow import build_group
+
+    one = TransitionSystem(build_group(VARIANTS["documented"], "one", 1), delivery=delivery)
+    per_payment = Counter(one.state_view(s)["payment"] for s in explore(one).states)
+    for (n, reduced), count in pinned.items():
+        expected = sum(comb(k + n - 1, n) if reduced else k ** n for k in per_payment.values())
+        assert expected == count, (n, reduced)
+    if delivery in ("fifo", "unordered"):
+        for reduced in (False, True):
+            assert results(2, delivery, reduced).graph.n_states == pinned[(2, reduced)]
