@@ -194,6 +194,11 @@ class Workflow:
     automatic_actors: tuple[str, ...] = ("platform",)
     description: str = ""
     sources: Mapping[str, str] = field(default_factory=dict)
+    #: Interchangeable groups of parties, e.g. ``(("mp-1", "s-1"), ("mp-2", "s-2"))``: the
+    #: i-th party of every group plays the same role, and swapping two groups whole (their
+    #: parties and the messages between them) maps every run to a run.  Only read when
+    #: symmetry reduction is asked for (:mod:`.symmetry`); the engine checks the claim.
+    symmetric: tuple[tuple[str, ...], ...] = ()
 
 
 class InvalidModel(Exception):

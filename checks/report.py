@@ -15,6 +15,7 @@ from typing import Any
 from .analyses import Analysis
 from .explore import StateGraph
 from .findings import Finding
+from .symmetry import concrete_run
 from .trace import TraceStep, steps_of
 
 
@@ -54,6 +55,9 @@ class CheckResult:
         path = finding_or_path.path if isinstance(finding_or_path, Finding) else finding_or_path
         states = [self.graph.states[i] for _, i in path]
         labels = [lab for lab, _ in path[1:]]
+        sym = getattr(self.graph.system, "symmetry", None)
+        if sym is not None:  # a reduced path: show the real run it stands for
+            states, labels = concrete_run(self.graph.system, sym, states, labels)
         return steps_of(self.graph.system, states, labels)
 
 

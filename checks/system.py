@@ -41,6 +41,7 @@ from .chart import CompiledChart, GuardSpec, TransitionInfo, compile_chart
 from .codec import ChannelCodec, StateCodec
 from .delivery import DELIVERY_MODES, SEMANTICS, Delivery, Take
 from .findings import Blame, InFlight, Wait, WaitKind
+from .interchange import counterparts, symmetry_of
 from .protocol import (
     NETWORK_ACTOR,
     TIMER_ACTOR,
@@ -49,6 +50,7 @@ from .protocol import (
     StatusView,
     Workflow,
 )
+from .symmetry import Symmetry, canonicalizer
 from .text import describe_action
 
 __all__ = [
@@ -106,7 +108,8 @@ class TransitionSystem:
     in another order changes nothing they return.
     """
 
-    def __init__(self, workflow: Workflow, *, delivery: str = "fifo", capacity: int = 4) -> None:
+    def __init__(self, workflow: Workflow, *, delivery: str = "fifo", capacity: int = 4,
+                 symmetry: bool = False) -> None:
         if delivery not in DELIVERY_MODES:
             raise InvalidModel("delivery", f"unknown delivery mode {delivery!r}",
                                f"choose one of {', '.join(DELIVERY_MODES)}")
@@ -191,6 +194,19 @@ class TransitionSystem:
         #: States whose expansion dropped a send (channel full): their successors are not all
         #: known, so the explorer marks them *cut* and no verdict may rest on them.
         self.overflowed: set[int] = set()
+        #: Symmetry reduction (``symmetry=True``): the interchangeable blocks of the packed
+        #: state (:mod:`.interchange` checks the workflow's claim and lays them out), or None.
+        #: When set, :attr:`initial` and every successor are canonical (one state per orbit)
+        #: and :meth:`concrete_successors` gives the unreduced ones, for rebuilding real runs.
+        self.symmetry: Symmetry | None = None
+        #: party index -> the parties playing its role in every group (coverage reads it)
+        self.counterparts: dict[int, tuple[int, ...]] = {}
+        if symmetry:
+            self.symmetry = symmetry_of(self)
+            self.counterparts = counterparts(self)
+            self._canonical = canonicalizer(self.symmetry)
+            self.initial = self._canonical(self.initial)
+            self.successors = self._reduced_successors  # type: ignore[method-assign]
 
     # -- validation ------------------------------------------------------------------------
     def _check_environment(self) -> None:
@@ -619,6 +635,18 @@ class TransitionSystem:
                 nch = rest
             out.append((label, nctrl | (nch << cb)))
         return out
+
+    def concrete_successors(self, state: int) -> list[tuple[int, int]]:
+        """The successors of ``state`` without symmetry reduction (as :meth:`successors`
+        gives them when reduction is off)."""
+        return TransitionSystem.successors(self, state)
+
+    def _reduced_successors(self, state: int) -> list[tuple[int, int]]:
+        """:meth:`successors` under reduction: each successor replaced by its orbit's
+        canonical representative (the contract of :mod:`.symmetry`)."""
+        canonical = self._canonical
+        return [(label, canonical(nxt))
+                for label, nxt in TransitionSystem.successors(self, state)]
 
     def _lose_label(self, msg: int) -> int:
         m = self.messages[msg]

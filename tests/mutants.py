@@ -30,17 +30,17 @@ PATCHES: dict[str, list[tuple[str, str, str]]] = {
     ],
     # DCL step 4 / OCI: the deny endpoint no longer checks the marketplace's status.
     "decline_checks_marketplace": [
-        ("seller.py", 'fulfilling.previous, cond="marketplace_awaits_decision"),',
+        ("seller.py", 'fulfilling.previous, cond=p.g("marketplace_awaits_decision")),',
          "fulfilling.previous),"),
     ],
     # DCL: after a decline the seller goes to `fulfilling`'s initial status, not back.
     "decline_restores_previous_status": [
-        ("seller.py", 'fulfilling.previous, cond="marketplace_awaits_decision"),',
-         'fulfilling, cond="marketplace_awaits_decision"),'),
+        ("seller.py", 'fulfilling.previous, cond=p.g("marketplace_awaits_decision")),',
+         'fulfilling, cond=p.g("marketplace_awaits_decision")),'),
     ],
     # DCL step 5: the decline no longer notifies the marketplace.
     "decline_notifies_marketplace": [
-        ("seller.py", '            sends="cancellation-denied",\n', ""),
+        ("seller.py", '            sends=p.m("cancellation-denied"),\n', ""),
     ],
     # HTC / CUST: an invoiced seller order can still be canceled.
     "invoiced_is_final": [

@@ -22,27 +22,43 @@ class Views:
         self.system = graph.system
         self._views: dict[int, JointView] = {}
         self._automatic = frozenset(graph.system.workflow.automatic_actors)
+        self._real_successors: dict[int, list[tuple[int, int]]] = {}
 
     def __getitem__(self, i: int) -> JointView:
         v = self._views.get(i)
         if v is None:
-            state = self.graph.states[i]
-            sv = self.system.state_view(state)
-            configs, _ = self.system.unpack(state)
-            v = JointView(
-                status=sv.status,
-                active=sv.active,
-                final={c.party: c.final[k] for c, k in zip(self.system.charts, configs,
-                                                           strict=True)},
-                in_flight=self.system.in_flight(state),
-                timers=self.system.armed_timers(state),
-                automatic=self.system.automatic_enabled(state, self._automatic),
-            )
-            self._views[i] = v
+            v = self._views[i] = self.of_state(self.graph.states[i])
         return v
 
+    def of_state(self, state: int) -> JointView:
+        """The view of a packed state (numbered or not)."""
+        sv = self.system.state_view(state)
+        configs, _ = self.system.unpack(state)
+        return JointView(
+            status=sv.status,
+            active=sv.active,
+            final={c.party: c.final[k] for c, k in zip(self.system.charts, configs,
+                                                       strict=True)},
+            in_flight=self.system.in_flight(state),
+            timers=self.system.armed_timers(state),
+            automatic=self.system.automatic_enabled(state, self._automatic),
+        )
+
     def step(self, i: int, label: int, j: int) -> StepView:
-        return StepView(before=self[i], label=self.system.labels[label], after=self[j])
+        """The step ``i --label--> j``.  Under symmetry reduction ``j`` is the canonical form
+        of the real successor; the step's ``after`` is the real successor (the same
+        statuses, unpermuted), so step properties judge what the step did."""
+        if getattr(self.system, "symmetry", None) is None:
+            return StepView(before=self[i], label=self.system.labels[label], after=self[j])
+        real = self._real_successors.get(i)
+        if real is None:
+            real = self._real_successors[i] = self.system.concrete_successors(
+                self.graph.states[i])
+        canonical = self.system.symmetry.canonical
+        target = next(t for lab, t in real if lab == label
+                      and canonical(t) == self.graph.states[j])
+        after = self[j] if target == self.graph.states[j] else self.of_state(target)
+        return StepView(before=self[i], label=self.system.labels[label], after=after)
 
 
 def to_networkx(graph: StateGraph) -> nx.DiGraph:

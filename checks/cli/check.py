@@ -16,6 +16,7 @@ from .common import (
     explorer_args,
     explorer_of,
     model_args,
+    model_parameter_args,
     model_spec,
     positive_int,
     write_outputs,
@@ -53,6 +54,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     check = sub.add_parser("check", help="explore a model and report findings")
     model_args(check)
+    model_parameter_args(check)
     check.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
     check.add_argument("--max-states", type=positive_int, metavar="N",
                        help="stop after N states (the verdict is then UNKNOWN unless a "

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
+import inspect
 import sys
+from collections.abc import Mapping
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -60,17 +63,35 @@ def positive_float(text: str) -> float:
     return value
 
 
-def resolve_model(spec: str) -> Workflow:
+def resolve_model(spec: str, params: Mapping[str, Any] | None = None) -> Workflow:
     """Load a model (the spec forms are in :mod:`.loading`).  ``attr`` is a
-    :class:`Workflow` or a callable returning one."""
+    :class:`Workflow` or a callable returning one.
+
+    ``params`` are *model parameters* (``--sellers N`` gives ``{"sellers": N}``): keyword
+    arguments of the model's factory.  The engine gives them no meaning; a model whose
+    factory has no such keyword is refused, naming the option, so a parameter is never
+    silently ignored."""
     obj, attr = loading.load_attribute(spec, f"--model {spec!r}")
-    return _workflow_of(obj, spec, attr)
+    return _workflow_of(obj, spec, attr, dict(params or {}))
 
 
-def _workflow_of(obj: Any, spec: str, attr: str) -> Workflow:
+def _accepts(factory: Any, name: str) -> bool:
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # a callable without a signature: cannot tell
+        return False
+    return name in parameters and parameters[name].kind in (
+        inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _workflow_of(obj: Any, spec: str, attr: str, params: dict[str, Any]) -> Workflow:
+    for name in sorted(params):
+        if not (callable(obj) and not isinstance(obj, Workflow) and _accepts(obj, name)):
+            raise UsageError(f"--{name}: model {spec!r} takes no parameter {name!r} (its "
+                             f"factory {attr} has no keyword {name!r})")
     if callable(obj) and not isinstance(obj, Workflow):
         usercode.register(obj, f"--model {spec!r}: {attr}()")
-        obj = usercode.calling(f"--model {spec!r}: {attr}()", obj)
+        obj = usercode.calling(f"--model {spec!r}: {attr}()", functools.partial(obj, **params))
     if not isinstance(obj, Workflow):
         raise UsageError(f"--model {spec!r}: expected a Workflow, got {type(obj).__name__}")
     usercode.check_workflow(obj)
@@ -216,8 +237,10 @@ def select_properties(workflow: Workflow, names: list[str] | None
 
 def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     """Check ``spec`` with the options in ``args``, through the result cache."""
-    workflow, selected = select_properties(resolve_model(spec), args.property)
-    system = TransitionSystem(workflow, delivery=args.delivery, capacity=args.capacity)
+    workflow, selected = select_properties(resolve_model(spec, model_params(args)),
+                                           args.property)
+    system = TransitionSystem(workflow, delivery=args.delivery, capacity=args.capacity,
+                              symmetry=args.symmetry)
     store = None if args.no_cache else cache.Cache(Path(args.cache_dir),
                                                    required=_CACHED_OUTPUTS)
     key = ""
@@ -239,8 +262,9 @@ def checked(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     result = pipeline.check(workflow, delivery=args.delivery, capacity=args.capacity,
                             max_states=args.max_states, max_depth=args.max_depth,
                             fail_on=args.fail_on, properties=selected,
+                            symmetry=args.symmetry,
                             progress=_progress if progress else None,
-                            explorer=explorer_of(args), spec=spec)
+                            explorer=explorer_of(args), spec=spec, params=model_params(args))
     if progress:
         sys.stderr.write("\n")
     graph = result.graph
@@ -261,3 +285,22 @@ def model_args(p: argparse.ArgumentParser, variant_default: str | None = DEFAULT
                         "returning one); overrides --variant")
     p.add_argument("--capacity", type=positive_int, default=4, metavar="N",
                    help="messages a channel may hold; more is a bound hit (default 4)")
+
+
+def model_parameter_args(p: argparse.ArgumentParser, *, symmetry: bool = True) -> None:
+    """``--sellers N`` (a model parameter, see :func:`resolve_model`) and, for subcommands
+    that explore for a verdict, ``--symmetry``."""
+    p.add_argument("--sellers", type=positive_int, metavar="N",
+                   help="model parameter 'sellers' (the VTEX model: an order group of N "
+                        "marketplace/seller order pairs; default: the model's own, 1)")
+    if not symmetry:
+        return
+    p.add_argument("--symmetry", action="store_true",
+                   help="explore one state per orbit of the model's interchangeable party "
+                        "groups (Workflow.symmetric); traces stay real runs")
+
+
+def model_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The model parameters given on the command line (none when the option is absent)."""
+    sellers = getattr(args, "sellers", None)
+    return {} if sellers is None else {"sellers": sellers}

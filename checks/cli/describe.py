@@ -10,7 +10,14 @@ from typing import Any
 from ..errors import UsageError
 from ..explore import explore
 from ..system import DELIVERY_MODES, TransitionSystem
-from .common import EXIT_OK, model_args, model_spec, resolve_model
+from .common import (
+    EXIT_OK,
+    model_args,
+    model_parameter_args,
+    model_params,
+    model_spec,
+    resolve_model,
+)
 
 
 def automatic_set(text: str | None, default: tuple[str, ...]) -> frozenset[str]:
@@ -25,7 +32,7 @@ def cmd_describe(args: argparse.Namespace) -> int:
     from ..conformance.manual import describe, text
 
     spec = model_spec(args)
-    workflow = resolve_model(spec)
+    workflow = resolve_model(spec, model_params(args))
     graph = explore(TransitionSystem(workflow, delivery=args.delivery, capacity=args.capacity))
     if not graph.complete:
         raise UsageError(f"{spec}: the model's state space hit a bound "
@@ -49,6 +56,7 @@ def register(sub: Any) -> None:
     d = sub.add_parser("describe", help="the adapter author's manual: commands, statuses, "
                                         "reset(), automatic")
     model_args(d, "documented")
+    model_parameter_args(d, symmetry=False)
     d.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
     d.add_argument("--automatic", metavar="LIST",
                    help="comma-separated actors or party.event names the implementation runs "

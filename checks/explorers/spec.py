@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from .. import loading, usercode
@@ -28,17 +29,20 @@ class SystemSpec:
     """A model reference (``module:attr`` string, or a picklable zero-argument factory) and
     the keyword options of :class:`TransitionSystem` (delivery, capacity, ...)."""
 
-    model: str | Callable[[], Workflow]
+    model: str | Callable[..., Workflow]
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: model parameters (``--sellers N``): keywords of the model's factory
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     def workflow(self) -> Workflow:
         if isinstance(self.model, str):
             where = f"--model {self.model!r}"
             obj, attr = loading.load_attribute(self.model, where)
             if callable(obj) and not isinstance(obj, Workflow):
-                obj = usercode.calling(f"{where}: {attr}()", obj)
+                obj = usercode.calling(f"{where}: {attr}()", partial(obj, **self.params))
         else:
-            obj = usercode.calling(f"model factory {self.model!r}", self.model)
+            obj = usercode.calling(f"model factory {self.model!r}",
+                                   partial(self.model, **self.params))
         if not isinstance(obj, Workflow):
             raise UsageError(f"{self.model!r}: expected a Workflow, got {type(obj).__name__}")
         return obj

@@ -18,14 +18,15 @@ from statemachine import State, StateChart
 from ordercheck.checks.protocol import transient, transition
 
 from .options import Options
+from .pairs import SOLO, Pair
 
 PLATFORM = "platform"
 SHOPPER = "shopper"
 CARE = "customer-care"
 
 
-def marketplace_chart(o: Options) -> type[StateChart]:
-    """Build the marketplace order chart for the given variation points."""
+def marketplace_chart(o: Options, p: Pair = SOLO) -> type[StateChart]:
+    """Build the marketplace order chart of pair ``p`` for the given variation points."""
 
     class MarketplaceOrder(StateChart):
         """Marketplace order statuses from checkout to invoiced or canceled."""
@@ -55,7 +56,7 @@ def marketplace_chart(o: Options) -> type[StateChart]:
         # -- normal flow (OFS marketplace flow; REF §2.1) ---------------------------------------
         # N1: checkout completes; the seller's order is placed by message.
         complete_checkout = transition(order_created.to(on_order_completed), actor=PLATFORM,
-                                       sends="order-placed", cite="API checkout; REF N1",
+                                       sends=p.m("order-placed"), cite="API checkout; REF N1",
                                        happy=True)
         ask_seller = transition(on_order_completed.to(waiting_for_authorization), actor=PLATFORM,
                                 cite="OFS marketplace flow", happy=True)
@@ -63,15 +64,24 @@ def marketplace_chart(o: Options) -> type[StateChart]:
         seller_confirmed = transition(waiting_for_authorization.to(payment_pending), actor=PLATFORM,
                                       cite="OFS; TRKFLOW; REF N2", happy=True)
         # N3: the gateway approves; N5: the marketplace then authorizes fulfillment.
-        gateway_approves = transition(payment_pending.to(approve_payment), actor=PLATFORM,
-                                      cite="API payment-notification; REF N3", happy=True)
+        if o.group_payment:
+            # An order group has one payment (REF §2.3: one cart, one transaction): each
+            # marketplace order follows the group's payment, decided once for all (N3, N4).
+            gateway_approves = transition(
+                payment_pending.to(approve_payment, cond="group_payment_approved"),
+                actor=PLATFORM, cite="API payment-notification; REF N3", happy=True)
+        else:
+            gateway_approves = transition(payment_pending.to(approve_payment), actor=PLATFORM,
+                                          cite="API payment-notification; REF N3", happy=True)
         settle_approval = transition(approve_payment.to(payment_approved), actor=PLATFORM,
-                                     sends="authorize-fulfillment", cite="OFS; REF N3, N5",
+                                     sends=p.m("authorize-fulfillment"), cite="OFS; REF N3, N5",
                                      happy=True)
         # N4: "Gateway denies payment" -> cancel -> canceled.
-        gateway_denies = transition(payment_pending.to(canceling), actor=PLATFORM,
-                                    sends="marketplace-cancellation",
-                                    cite="OFS Payment denied; REF N4")
+        gateway_denies = transition(
+            payment_pending.to(canceling, cond="group_payment_denied")
+            if o.group_payment else payment_pending.to(canceling),
+            actor=PLATFORM, sends=p.m("marketplace-cancellation"),
+            cite="OFS Payment denied; REF N4")
         # N8: the seller's invoice arrives; "Verifying invoice" then "Invoiced".
         invoice_received = transition(payment_approved.to(verifying_invoice), actor=PLATFORM,
                                       cite="API invoice; OFS; REF N8", happy=True)
@@ -87,16 +97,17 @@ def marketplace_chart(o: Options) -> type[StateChart]:
         # the purchase or change the seller"; the seller order is already canceled.
         shopper_cancels = (
             transition(payment_pending.to(canceling), actor=SHOPPER,
-                                          sends="marketplace-cancellation",
+                                          sends=p.m("marketplace-cancellation"),
                        cite="OVW marketplace diagram")
-            | transition(payment_approved.to(request_cancel), actor=SHOPPER, sends="cancel-request",
+            | transition(payment_approved.to(request_cancel), actor=SHOPPER,
+                         sends=p.m("cancel-request"),
                          cite="DCL steps 1-2; API user-cancel-request; REF C2")
         )
         care_cancels = (
-            transition(payment_pending.to(canceling), actor=CARE, sends="marketplace-cancellation",
-                       cite="OVW marketplace diagram")
-            | transition(payment_approved.to(request_cancel), actor=CARE, sends="cancel-request",
-                         cite="DCL steps 1-2; API cancel; REF C2")
+            transition(payment_pending.to(canceling), actor=CARE,
+                       sends=p.m("marketplace-cancellation"), cite="OVW marketplace diagram")
+            | transition(payment_approved.to(request_cancel), actor=CARE,
+                         sends=p.m("cancel-request"), cite="DCL steps 1-2; API cancel; REF C2")
             | transition(window_to_change_seller.to(canceling), actor=CARE,
                          cite="CHSELL ('decide whether to cancel the purchase or change the "
                               "seller')")
@@ -131,8 +142,22 @@ def marketplace_chart(o: Options) -> type[StateChart]:
                          cite="CHSELL; REF C7",
                          inferred="only when the seller's cancellation overtakes its confirmation")
         )
-        # CHSELL: the window to change seller lasts 2 days by default; changing the seller
-        # creates a new seller order (a third party), which this two-party model leaves out.
+        # CHSELL: the window to change seller lasts 2 days by default.  Without the option
+        # change_seller the new seller order (CHSELL) is left out: the window only elapses.
+        if o.change_seller:
+            # CHSELL; REF C7: in the window the marketplace changes the seller
+            # (PUT /api/checkout/pvt/orders/{id}/sellers): a new seller order is placed for
+            # this marketplace order, which starts over from checkout's placement (N1).
+            # VTEX routes messages by order id, so the old seller order's messages never reach
+            # the new one; the model's channels are per pair, so the change waits until none
+            # of the pair's messages is in flight (guard pair_quiet).  That also keeps the
+            # space finite without counting changes: every change starts from empty channels.
+            change_seller = transition(
+                window_to_change_seller.to(order_created, cond=p.g("pair_quiet")), actor=CARE,
+                cite="CHSELL (change seller in window-to-change-seller); REF C7; KI-656815",
+                inferred="CHSELL does not name the status the marketplace order takes after "
+                         "the change; the model places the new seller order as checkout does "
+                         "(REF N1), so the new order is confirmed and authorized again")
         change_seller_window_elapsed = transition(window_to_change_seller.to(canceling),
                                                   actor=PLATFORM, cite="CHSELL; OFS")
         # DCL step 6: "After the marketplace receives the declined request, the order moves on
@@ -156,7 +181,7 @@ def marketplace_chart(o: Options) -> type[StateChart]:
             # continues with your order until the Invoiced status"; the seller posts the
             # invoice to the marketplace order (API invoice text).
             seller_posts_invoice = transition(
-                payment_approved.to(verifying_invoice, cond="seller_stuck_after_denying"),
+                payment_approved.to(verifying_invoice, cond=p.g("seller_stuck_after_denying")),
                 actor="seller", cite="KI-1004978 Summary and simulation; API invoice")
         # C9: `cancel` "waits for Payments to finish cancelling", then `canceled`.
         payment_canceled = transition(canceling.to(canceled), actor=PLATFORM,

@@ -42,6 +42,12 @@ class Options:
     invoice_answers_cancel_request: bool = True
     #: Which reading of "inside the window" the platform applies (see :class:`WindowClock`).
     window_clock: WindowClock = WindowClock.REQUEST
+    # -- order groups (``sellers >= 2``; :func:`.workflow.build` sets both) -------------------
+    #: The marketplace orders of a group share one payment (party ``payment``): the gateway
+    #: approves or denies it once for the whole group (REF N3, N4).
+    group_payment: bool = False
+    #: A seller's cancellation may be followed by a change of seller (CHSELL; REF C7).
+    change_seller: bool = False
 
 
 

@@ -14,13 +14,14 @@ from statemachine import HistoryState, State, StateChart
 from ordercheck.checks.protocol import transient, transition
 
 from .options import Options, WindowClock
+from .pairs import SOLO, Pair
 
 SELLER = "seller"
 PLATFORM = "platform"
 
 
-def seller_chart(o: Options) -> type[StateChart]:
-    """Build the seller order chart for the given variation points."""
+def seller_chart(o: Options, p: Pair = SOLO) -> type[StateChart]:
+    """Build the seller order chart of pair ``p`` for the given variation points."""
 
     class SellerOrder(StateChart):
         """Seller order statuses from order placement to invoiced or canceled."""
@@ -71,8 +72,8 @@ def seller_chart(o: Options) -> type[StateChart]:
                                   cite="API/EXTFF order placement; REF N1", happy=True)
         # N2: the seller confirms the order automatically.
         confirm_order = transition(on_order_completed_ffm.to(order_accepted), actor=PLATFORM,
-                                   sends="order-confirmation", cite="OFS order-accepted; REF N2",
-                                   happy=True)
+                                   sends=p.m("order-confirmation"),
+                                   cite="OFS order-accepted; REF N2", happy=True)
         await_authorization = transition(order_accepted.to(waiting_for_manual_authorization),
                                          actor=PLATFORM, cite="OFS seller flow; REF §1 happy path",
                                          happy=True)
@@ -89,7 +90,7 @@ def seller_chart(o: Options) -> type[StateChart]:
             # window is not judged over against a request still in flight (option
             # window_clock; REF §6 q. 8-9).
             window_elapsed = transition(
-                window_to_cancel.to(fulfilling, unless="cancel_request_in_flight"),
+                window_to_cancel.to(fulfilling, unless=p.g("cancel_request_in_flight")),
                 actor=PLATFORM, cite="GRACE; OFS; REF N6; DCL step 3; CUST", happy=True)
         else:
             window_elapsed = transition(window_to_cancel.to(fulfilling), actor=PLATFORM,
@@ -100,7 +101,7 @@ def seller_chart(o: Options) -> type[StateChart]:
         # sits on the status that waits for it.
         authorization_timeout = transition(
             waiting_for_manual_authorization.to(canceling), actor=PLATFORM,
-            sends="seller-cancellation", cite="OFS authorize-fulfillment 30 days; REF N10",
+            sends=p.m("seller-cancellation"), cite="OFS authorize-fulfillment 30 days; REF N10",
             inferred="OFS states the 30-day rule on authorize-fulfillment/"
                      "waiting-for-fulfillment; the model moves it to the status that waits "
                      "for the marketplace's authorization")
@@ -113,7 +114,7 @@ def seller_chart(o: Options) -> type[StateChart]:
                      "cancellation before payment approval; KI-1198719 shows both orders are "
                      "expected to end canceled")
         # N8: the seller sends the invoice; it reaches the marketplace as a message.
-        invoice = transition(fulfilling.handling.to(invoiced), actor=SELLER, sends="invoice",
+        invoice = transition(fulfilling.handling.to(invoiced), actor=SELLER, sends=p.m("invoice"),
                              cite="API invoice; OFS; REF N8", happy=True)
 
         # -- cancellation requested by the shopper or the marketplace ------------------------------
@@ -124,22 +125,22 @@ def seller_chart(o: Options) -> type[StateChart]:
         # decision -> cancel): the seller order takes the request, then cancels.
         cancel_requested = (
             transition(window_to_cancel.to(canceling), actor=PLATFORM,
-                       sends=("cancellation-request-received", "seller-cancellation"),
+                       sends=(p.m("cancellation-request-received"), p.m("seller-cancellation")),
                        cite="DCL steps 2-3; OCI; GRACE; CUST; REF C1")
             # A request that overtakes the fulfilment authorization is inside the window too
             # (GRACE: the grace period starts at payment approval).
             | transition(waiting_for_manual_authorization.to(canceling), actor=PLATFORM,
-                         sends=("cancellation-request-received", "seller-cancellation"),
+                         sends=(p.m("cancellation-request-received"), p.m("seller-cancellation")),
                          cite="DCL step 3; GRACE; REF C1",
                          inferred="only when the request overtakes the authorization message; "
                                   "GRACE starts the window at payment approval")
             # DCL step 4: "The seller receives the cancel order request"; seller status
             # `cancellation-requested` (DCL step 4 note; OCI).
             | transition(fulfilling.to(cancellation_requested), actor=PLATFORM,
-                         sends="cancellation-request-received", cite="DCL step 4; OCI; REF C2")
+                         sends=p.m("cancellation-request-received"), cite="DCL step 4; OCI; REF C2")
             # The seller had already asked to cancel: the request joins it (INF, REF C7).
             | transition(cancellation_requested.to.itself(internal=True), actor=PLATFORM,
-                         sends="cancellation-request-received", cite="REF C2, C7",
+                         sends=p.m("cancellation-request-received"), cite="REF C2, C7",
                          inferred="a request that meets the seller's own pending request joins it")
         )
         # DCL step 4 "decides whether to accept it": accepting is cancelling again (REF C3,
@@ -148,10 +149,10 @@ def seller_chart(o: Options) -> type[StateChart]:
             transition(fulfilling.to(cancellation_requested), actor=SELLER,
                        cite="HTC; TRKCAN first click; REF C7")
             | transition(cancellation_requested.to(canceling), actor=SELLER,
-                         sends="seller-cancellation", cite="OCI; HTC second click; REF C3")
+                         sends=p.m("seller-cancellation"), cite="OCI; HTC second click; REF C3")
             | transition(window_to_cancel.to(canceling)
                          | waiting_for_manual_authorization.to(canceling),
-                         actor=SELLER, sends="seller-cancellation", cite="HTC; REF C7",
+                         actor=SELLER, sends=p.m("seller-cancellation"), cite="HTC; REF C7",
                          inferred="HTC describes the two-click cancel only from "
                                   "ready-for-handling/handling; before that the seller's cancel "
                                   "is taken as direct")
@@ -161,9 +162,9 @@ def seller_chart(o: Options) -> type[StateChart]:
         # which was the status before the cancel request" (DCL, last section).
         decline = transition(
             cancellation_requested.to(
-                fulfilling.previous, cond="marketplace_awaits_decision"),
+                fulfilling.previous, cond=p.g("marketplace_awaits_decision")),
             actor=SELLER,
-            sends="cancellation-denied",
+            sends=p.m("cancellation-denied"),
             cite="DCL steps 4-5; OCI deny endpoint (400 unless marketplace "
                  "waiting-for-seller-decision and seller cancellation-requested); REF C4")
         if o.seller_may_deny_own_request:
@@ -171,26 +172,43 @@ def seller_chart(o: Options) -> type[StateChart]:
             # seller refuses the cancellation *it* requested (no marketplace request open);
             # "the order is stuck at the seller, in the cancellation-request-denied-ffm status".
             decline |= transition(cancellation_requested.to(cancellation_request_denied_ffm,
-                                                            cond="seller_request_is_own"),
+                                                            cond=p.g("seller_request_is_own")),
                                   actor=SELLER, cite="KI-1004978 Summary; simulation steps 3-4")
         # DCL: "If within 30 days the seller takes no action regarding a cancellation
         # order request, the order is automatically canceled by the VTEX platform."
         decision_timeout = (
-            transition(cancellation_requested.to(canceling, unless="seller_request_is_own"),
-                       actor=PLATFORM, sends="seller-cancellation",
+            transition(cancellation_requested.to(canceling, unless=p.g("seller_request_is_own")),
+                       actor=PLATFORM, sends=p.m("seller-cancellation"),
                        cite="DCL (30 days); REF C5")
-            | transition(cancellation_requested.to(canceling, cond="seller_request_is_own"),
-                         actor=PLATFORM, sends="seller-cancellation",
+            | transition(cancellation_requested.to(canceling, cond=p.g("seller_request_is_own")),
+                         actor=PLATFORM, sends=p.m("seller-cancellation"),
                          cite="DCL (30 days); REF C5",
                          inferred="DCL's 30-day rule speaks of a cancellation request by "
                                   "the customer or marketplace; applied to the seller's own "
                                   "request")
         )
         # HTC / TRKCAN: "to continue with this order, simply enter the invoice" (REF C6).
-        invoice |= transition(cancellation_requested.to(invoiced), actor=SELLER, sends="invoice",
-                              cite="HTC; TRKCAN; REF C6")
-        # C9: `cancel` waits for Payments to finish, then `canceled`.
-        payment_canceled = transition(canceling.to(canceled), actor=PLATFORM,
-                                      cite="OFS cancel*; REF C9")
+        invoice |= transition(cancellation_requested.to(invoiced), actor=SELLER,
+                              sends=p.m("invoice"), cite="HTC; TRKCAN; REF C6")
+        if not o.change_seller:
+            # C9: `cancel` waits for Payments to finish, then `canceled`.
+            payment_canceled = transition(canceling.to(canceled), actor=PLATFORM,
+                                          cite="OFS cancel*; REF C9")
+        else:
+            # With change-seller (CHSELL; REF C7) the pair's seller order is the *seller
+            # slot* of its marketplace order: the slot stays in `cancel` until the
+            # marketplace order can no longer change the seller (it is canceling, canceled
+            # or invoiced); a change places a new seller order, which starts from `null`
+            # (no seller order yet) like the first.
+            payment_canceled = transition(
+                canceling.to(canceled, cond=p.g("seller_slot_closed")), actor=PLATFORM,
+                cite="OFS cancel*; REF C9; CHSELL",
+                inferred="the slot's `cancel` lasts until its marketplace order can no longer "
+                         "change the seller (CHSELL window)")
+            new_seller_order = transition(
+                canceling.to(null, cond=p.g("new_seller_order_placed")), actor=PLATFORM,
+                cite="CHSELL; REF C7",
+                inferred="CHSELL's new seller order modelled as the pair's seller slot "
+                         "starting over; no document describes the slot")
 
     return SellerOrder

@@ -28,6 +28,8 @@ SOURCES: dict[str, str] = {
     "with Marketplace canceled'",
     "KI-376646": "Known issue 376646, 'Seller's order invoiced with problem in the payment "
     "capture'",
+    "KI-656815": "Known issue 656815, 'Orders with change sellers executed is not respecting "
+    "the cancellation grace period'",
     "KI-1400005": "Known issue 1400005, 'Orders stuck in request-cancel on marketplace when "
     "seller invoices at the same time (cancel vs invoice race condition)'",
 }
