@@ -1,0 +1,340 @@
+"""``ordercheck logs --engine columnar``: the whole log as columns (polars), the same report
+byte for byte as the streaming engine, several times faster on large logs.
+
+Why this shape (measured, bench/logs.py): the streaming engine spends its time in Python per
+record — decoding, an :class:`~.records.Event` each, grouping, ordering, judging.  Here a
+record costs Rust work, and Python work is paid per *distinct status sequence* (the memoised
+:meth:`~.judge.Judge.replay`) and per order the report lists:
+
+1. :class:`~.columns.ColumnReader` reads every record into one frame (the streaming reader's
+   ledger, line for line);
+2. joint order ids (the linker, once per distinct seller id), record order, and the streaming
+   engine's release points recomputed (:func:`releases`): a released order is judged at the
+   clock of its release; if any record would arrive after its order was released (``late``),
+   the columnar reading cannot say what streaming did, and the run is the streaming engine's;
+3. an order whose records need the feed semantics' slow cases — a duplicate, two changes of
+   one party at the same instant, a second ``canceled`` of one party (the flip), a timer bound
+   broken — is *complex*: it is arranged and judged by :func:`~.ordering.arrange` and
+   :meth:`~.judge.Judge.judge` themselves;
+4. every other order is *simple*: its records in change order are its status sequence, a
+   string key; each distinct key is replayed once, and its verdict (deviating, doomed,
+   incomplete, conforming, in progress) is the one :meth:`~.judge.Judge.judge` gives such an
+   order, with the record a reason names picked by index.
+
+Memory is bounded by the log (every record is held, as columns); the streaming engine's by
+the open orders.  polars is an optional extra (``pip install 'ordercheck[columnar]'``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import IO, Any
+
+import numpy as np
+import polars as pl
+
+from .columns import ColumnReader
+from .fleet import FleetReport, OrderRow, count, finish_report, joint_text, new_report
+from .judge import BAD, DeviationKind, Judge, Judgement, Replay, Verdict
+from .link import Linker
+from .ordering import arrange
+from .parse import LogReader
+from .records import Event, LineFate
+
+CONFORMING = "reached a final status the model allows"
+IN_PROGRESS = "the model allows it to go on"
+
+
+class LateRecords(Exception):
+    """Some record arrives after the streaming engine would have released its order."""
+
+
+def check_logs_columnar(sources: Iterable[str], *, judge: Judge, reader: LogReader,
+                        linker: Linker, model: str, now: float | None, keep_rows: bool,
+                        settle: int, stdin: IO[bytes] | None = None,
+                        streaming: Callable[[], FleetReport]) -> FleetReport:
+    """Judge every order of ``sources`` from columns; ``streaming`` runs the streaming engine
+    on a fresh reader instead, when records would be late (see the module docstring)."""
+    parties = judge.parties
+    ledger = reader.ledger
+    columns = ColumnReader(reader)
+    ev = columns.read(sources, stdin)
+    report = new_report(judge, ledger, model, now)
+    if ev.height == 0:
+        report.now = now
+        report.replays = judge.replays
+        return finish_report(report)
+    ev = _with_joint(ev.sort("rec"), linker, parties)
+    latest = float(ev["at"].max())  # type: ignore[arg-type]
+    try:
+        released = releases(ev, judge, settle)
+    except LateRecords:
+        return streaming()
+    names = columns.names
+    clock = now if now is not None else latest
+    ev = ev.join(released, on="joint", how="left").with_columns(
+        clock=pl.lit(clock, dtype=pl.Float64) if now is not None
+        else pl.col("release").fill_null(clock))
+    complex_ = _complex(ev, judge)
+    simple = ev.filter(~pl.col("joint").is_in(complex_.implode()))
+    hard = ev.filter(pl.col("joint").is_in(complex_.implode()))
+    _judge_complex(hard, judge, report, keep_rows, names)
+    _judge_simple(simple, judge, report, keep_rows, names)
+    report.now = clock
+    report.replays = judge.replays
+    return finish_report(report)
+
+
+def _with_joint(ev: pl.DataFrame, linker: Linker, parties: tuple[str, ...]) -> pl.DataFrame:
+    """The joint (marketplace) order id of each record: the linker, once per distinct id."""
+    first = parties[0]
+    others = ev.filter(pl.col("party") != first).select("party", "order").unique(
+        subset="order", keep="first")
+    mapped = [linker.joint_id(p, o) for p, o in others.iter_rows()]
+    joint = pl.col("order").replace_strict(others["order"], pl.Series(mapped, dtype=pl.String),
+                                           default=pl.col("order"), return_dtype=pl.String)
+    rank = pl.col("party").replace_strict(list(parties), list(range(len(parties))),
+                                          return_dtype=pl.Int32)
+    return ev.with_columns(
+        joint=pl.when(pl.col("party") == first).then(pl.col("order")).otherwise(joint),
+        rank=rank)
+
+
+def releases(ev: pl.DataFrame, judge: Judge, settle: int) -> pl.DataFrame:
+    """(joint, release clock) of the orders the streaming engine releases before the end of
+    the log (:class:`~.fleet.OrderGroups`): an order looks finished after a record of a final
+    status when every party's latest change is final; it is released at the first record
+    (of any order) at least ``settle`` records later, unless a record of it comes first.  The
+    clock of a release is the latest change time read so far.  Raises :class:`LateRecords`
+    when a record of an order would come after its release."""
+    parties, finals = judge.parties, judge.final_statuses
+    by_joint = ev.sort(["joint", "rec"], maintain_order=True)
+    cols: list[pl.Expr] = []
+    for p in parties:
+        mine = pl.col("party") == p
+        peak = pl.when(mine).then(pl.col("at")).otherwise(None).cum_max().over("joint")
+        latest = (pl.when(mine & (pl.col("at") >= peak)).then(pl.col("state"))
+                  .otherwise(None).forward_fill().over("joint"))
+        cols.append(latest.is_in(list(finals[p])).fill_null(False))
+    final_here = pl.any_horizontal([(pl.col("party") == p) & pl.col("state").is_in(
+        list(finals[p])) for p in parties])
+    cand = by_joint.select(
+        "joint", "rec", nxt=pl.col("rec").shift(-1).over("joint"),
+        cand=final_here & pl.all_horizontal(cols)).filter(pl.col("cand"))
+    if cand.height == 0:
+        return pl.DataFrame(schema={"joint": pl.String, "release": pl.Float64})
+    recs = ev["rec"].to_numpy()  # record order: every record of an order is a trigger
+    peak_at = np.maximum.accumulate(ev["at"].to_numpy())
+    c = cand["rec"].to_numpy()
+    t = np.searchsorted(recs, c + settle, side="left")
+    has = t < len(recs)
+    trig = np.where(has, recs[np.minimum(t, len(recs) - 1)], 0)
+    nxt = cand["nxt"].to_numpy(allow_copy=True)
+    nxt_missing = cand["nxt"].is_null().to_numpy()
+    nxt = np.where(nxt_missing, np.iinfo(np.int64).max, np.nan_to_num(nxt).astype(np.int64))
+    out = has & (trig < nxt)
+    if bool((out & ~nxt_missing).any()):
+        raise LateRecords
+    keep = out & nxt_missing
+    return pl.DataFrame({"joint": cand["joint"].filter(pl.Series(keep)),
+                         "release": peak_at[np.minimum(t, len(recs) - 1)][keep]})
+
+
+def _complex(ev: pl.DataFrame, judge: Judge) -> pl.Series:
+    """Joint ids of the orders the slow path judges (module docstring, item 3)."""
+    parts = [
+        ev.filter(pl.col("eid").is_not_null()).group_by("joint", "eid").len()
+        .filter(pl.col("len") > 1)["joint"],
+        ev.group_by("joint", "party", "state", "last", "at").len()
+        .filter(pl.col("len") > 1)["joint"],
+        ev.group_by("joint", "party", "at").len().filter(pl.col("len") > 1)["joint"],
+        ev.filter(pl.col("state") == "canceled").group_by("joint", "party").len()
+        .filter(pl.col("len") > 1)["joint"],
+        ev.filter(pl.col("state").str.contains("[\x1e\x1f]"))["joint"],
+        _timer_trouble(ev, judge),
+    ]
+    return pl.concat(parts).unique()
+
+
+def _arranged(ev: pl.DataFrame) -> pl.DataFrame:
+    """Records of simple orders in change order (no ties within a party, so by (time,
+    party rank)), with the ``gap`` :meth:`Judge.sequence` computes."""
+    return ev.sort(["joint", "at", "rank"])
+
+
+def _timer_trouble(ev: pl.DataFrame, judge: Judge) -> pl.Series:
+    """Joint ids whose timelines may break a timer bound (:func:`~.timers.check_timeline`
+    finds an issue): those orders are judged by the slow path, which names the issues."""
+    rules = [r for r in judge.timer_rules if r.length is not None and r.armed]
+    if not rules:
+        return pl.Series("joint", [], dtype=pl.String)
+    arr = ev.sort(["joint", "party", "at", "rec"]).with_columns(
+        nstate=pl.col("state").shift(-1).over("joint", "party"),
+        nat=pl.col("at").shift(-1).over("joint", "party"))
+    hits = []
+    slack = judge.slack
+    for rule in rules:
+        length = rule.length
+        assert length is not None
+        moves = [f"{a}\x1f{b}" for a, b in rule.only_moves]
+        mine = arr.filter((pl.col("party") == rule.party)
+                          & pl.col("state").is_in(list(rule.armed)))
+        spent = pl.col("nat") - pl.col("at")
+        overdue = pl.col("nstate").is_null() & ((pl.col("clock") - pl.col("at"))
+                                                 > (length + slack))
+        fired = (pl.concat_str(pl.col("state"), pl.lit("\x1f"), pl.col("nstate"))
+                 .is_in(moves).fill_null(False)
+                 & ((spent > length + slack) | (spent < length - slack)))
+        hits.append(mine.filter(overdue | fired)["joint"])
+    return pl.concat(hits)
+
+
+def _event(row: dict[str, Any], names: list[str]) -> Event:
+    item = row["item"]
+    return Event(row["order"], row["party"], row["state"], row["last"], row["at"], row["eid"],
+                 names[row["src"]], item if item is not None else row["line"])
+
+
+def _ids(ev: pl.DataFrame) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Each party's own id of each order: its first record's (``OrderGroups``' ``ids``)."""
+    firsts = ev.sort("rec").group_by("joint", "party", maintain_order=True).agg(
+        pl.col("order").first())
+    out: dict[str, list[tuple[str, str]]] = {}
+    for joint, party, order in firsts.iter_rows():
+        out.setdefault(joint, []).append((party, order))
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def _judge_complex(ev: pl.DataFrame, judge: Judge, report: FleetReport, keep_rows: bool,
+                   names: list[str]) -> None:
+    parties = judge.parties
+    ledger = report.ledger
+    if ev.height == 0:
+        return
+    rows = ev.sort("joint", "rec").select("joint", "clock", "order", "party", "state",
+                                          "last", "at", "eid", "src", "line", "item")
+    ids = _ids(ev)
+    current: str | None = None
+    events: list[Event] = []
+    clock = 0.0
+    for row in rows.iter_rows(named=True):
+        if row["joint"] != current:
+            if current is not None:
+                _one(judge, report, current, events, clock, ids[current], keep_rows, ledger,
+                     parties)
+            current, events, clock = row["joint"], [], row["clock"]
+        events.append(_event(row, names))
+    if current is not None:
+        _one(judge, report, current, events, clock, ids[current], keep_rows, ledger, parties)
+
+
+def _one(judge: Judge, report: FleetReport, order: str, events: list[Event], clock: float,
+         ids: tuple[tuple[str, str], ...], keep_rows: bool, ledger: Any,
+         parties: tuple[str, ...]) -> None:
+    arranged = arrange(events, parties, ledger)
+    j = judge.judge(order, arranged.events, clock, arranged.tolerances, ids)
+    count(report, j, bool(arranged.tolerances), keep_rows, parties)
+
+
+def _judge_simple(ev: pl.DataFrame, judge: Judge, report: FleetReport, keep_rows: bool,
+                  names: list[str]) -> None:
+    if ev.height == 0:
+        return
+    parties = judge.parties
+    initial = judge.initial_status
+    report.ledger.count(LineFate.USED, ev.height)
+    prev = pl.col("state").shift(1).over("joint", "party").fill_null(
+        pl.col("party").replace_strict(list(initial), list(initial.values()),
+                                       return_dtype=pl.String))
+    arr = _arranged(ev).with_columns(
+        gap=(pl.col("last").is_not_null() & (pl.col("last") != prev)).fill_null(False))
+    arr = arr.with_columns(
+        idx=pl.int_range(pl.len()).over("joint"),
+        tok=pl.concat_str(pl.col("rank").cast(pl.String), pl.lit("\x1f"), pl.col("state"),
+                          pl.lit("\x1f"), pl.col("gap").cast(pl.Int8).cast(pl.String)))
+    orders = arr.group_by("joint", maintain_order=True).agg(
+        key=pl.col("tok").str.join("\x1e"), first=pl.col("at").first(),
+        last=pl.col("at").last())
+    keys = orders.group_by("key").len()
+    info: dict[str, tuple[Replay, Verdict, int | None, str]] = {}
+    for key, n in keys.iter_rows():
+        seq = tuple((parties[int(r)], s, g == "1")
+                    for r, s, g in (t.split("\x1f") for t in key.split("\x1e")))
+        rep = judge.replay(seq)
+        verdict, pick, reason = _verdict(judge, rep, seq)
+        info[key] = (rep, verdict, pick, reason)
+        report.orders += n
+        report.verdicts[verdict] += n
+        report.joint[joint_text(rep.joint, parties)] += n
+        if verdict is Verdict.DEVIATING:
+            report.kinds[_kind(rep).value] += n
+    listed = {k for k, (_, v, _, _) in info.items()
+              if v in BAD or v is Verdict.INCOMPLETE or keep_rows}
+    if not listed:
+        return
+    need = orders.filter(pl.col("key").is_in(list(listed)))
+    picks = pl.DataFrame({"key": list(info), "pick": [v[2] for v in info.values()]},
+                         schema={"key": pl.String, "pick": pl.Int64})
+    need = need.join(picks, on="key", how="left", maintain_order="left")
+    picked = arr.join(need.select("joint", "pick").filter(pl.col("pick").is_not_null()),
+                      left_on=["joint", "idx"], right_on=["joint", "pick"], how="inner")
+    at_row = {r["joint"]: _event(r, names) for r in picked.iter_rows(named=True)}
+    ids = _ids(ev.filter(pl.col("joint").is_in(need["joint"].implode())))
+    for order, key, first, last, _ in need.iter_rows():
+        rep, verdict, pick, reason = info[key]
+        e = at_row.get(order)
+        kind: DeviationKind | None = None
+        if verdict is Verdict.DEVIATING:
+            assert e is not None
+            kind = _kind(rep)
+            reason = _deviating(rep, e)
+        elif verdict is Verdict.DOOMED:
+            assert e is not None
+            joint = ", ".join(f"{p} {v}" for p, v in rep.joint)
+            reason = (f"no final status is reachable any more since {e.party} {e.state} at "
+                      f"{e.where} (now {joint})")
+        j = Judgement(order, verdict, reason, rep.joint, kind, e, first, last, (), rep, (), (),
+                      ids[order])
+        if verdict in BAD:
+            report.bad.append(j)
+        elif verdict is Verdict.INCOMPLETE:
+            report.incomplete.append(j)
+        if keep_rows:
+            report.rows.append(OrderRow(order, " ".join(f"{p}={i}" for p, i in j.ids),
+                                        verdict, kind.value if kind else "",
+                                        joint_text(rep.joint, parties), last, reason))
+
+
+def _kind(rep: Replay) -> DeviationKind:
+    return DeviationKind.UNDECIDED if rep.unknown else DeviationKind.STATUS_NOT_ALLOWED
+
+
+def _deviating(rep: Replay, e: Event) -> str:
+    if rep.unknown:
+        return f"{e.party} {e.state} at {e.where} is beyond the explored bound: undecided"
+    expected = ", ".join(rep.expected) or "no other status"
+    prev = e.last or "its previous status"
+    return (f"{e.party} {prev} -> {e.state} at {e.where} is not allowed; the model "
+            f"expected {e.party}: {expected}")
+
+
+def _verdict(judge: Judge, rep: Replay, seq: tuple[tuple[str, str, bool], ...]
+             ) -> tuple[Verdict, int | None, str]:
+    """The verdict :meth:`Judge.judge` gives an order of this sequence with no timer issue
+    (the record index a reason names; the reason when it names none)."""
+    if rep.rejected_at is not None:
+        return Verdict.DEVIATING, rep.rejected_at, ""
+    if rep.doomed_at is not None:
+        return Verdict.DOOMED, rep.doomed_at, ""
+    seen = {p for p, _, _ in seq}
+    last_belief = rep.moves[-1].after
+    for party in judge.parties:
+        if party in seen:
+            continue
+        start = judge.initial_status[party]
+        if not any(judge.tracker.status(s)[party] == start for s in last_belief):
+            return (Verdict.INCOMPLETE, None, f"no record of the {party}'s order, but the "
+                    f"model says it has left {start}")
+    if rep.final:
+        return Verdict.CONFORMING, None, CONFORMING
+    return Verdict.IN_PROGRESS, None, IN_PROGRESS
