@@ -67,7 +67,7 @@ def check_logs_columnar(sources: Iterable[str], *, judge: Judge, reader: LogRead
     ev = _with_joint(ev.sort("rec"), linker, parties)
     latest = float(ev["at"].max())  # type: ignore[arg-type]
     try:
-        released = releases(ev, judge, settle)
+        released = releases(ev, judge, settle, need_clock=now is None)
     except LateRecords:
         return streaming()
     names = columns.names
@@ -100,13 +100,19 @@ def _with_joint(ev: pl.DataFrame, linker: Linker, parties: tuple[str, ...]) -> p
         rank=rank)
 
 
-def releases(ev: pl.DataFrame, judge: Judge, settle: int) -> pl.DataFrame:
+def releases(ev: pl.DataFrame, judge: Judge, settle: int, need_clock: bool = True
+             ) -> pl.DataFrame:
     """(joint, release clock) of the orders the streaming engine releases before the end of
     the log (:class:`~.fleet.OrderGroups`): an order looks finished after a record of a final
     status when every party's latest change is final; it is released at the first record
     (of any order) at least ``settle`` records later, unless a record of it comes first.  The
     clock of a release is the latest change time read so far.  Raises :class:`LateRecords`
     when a record of an order would come after its release."""
+    none = pl.DataFrame(schema={"joint": pl.String, "release": pl.Float64})
+    if not need_clock:  # only late records matter: none if no order spans ``settle`` records
+        spans = ev.group_by("joint").agg(span=pl.col("rec").max() - pl.col("rec").min())
+        if spans.height == 0 or int(spans["span"].max()) < settle:  # type: ignore[arg-type]
+            return none
     parties, finals = judge.parties, judge.final_statuses
     by_joint = ev.sort(["joint", "rec"], maintain_order=True)
     cols: list[pl.Expr] = []
@@ -122,7 +128,7 @@ def releases(ev: pl.DataFrame, judge: Judge, settle: int) -> pl.DataFrame:
         "joint", "rec", nxt=pl.col("rec").shift(-1).over("joint"),
         cand=final_here & pl.all_horizontal(cols)).filter(pl.col("cand"))
     if cand.height == 0:
-        return pl.DataFrame(schema={"joint": pl.String, "release": pl.Float64})
+        return none
     recs = ev["rec"].to_numpy()  # record order: every record of an order is a trigger
     peak_at = np.maximum.accumulate(ev["at"].to_numpy())
     c = cand["rec"].to_numpy()
@@ -211,21 +217,23 @@ def _judge_complex(ev: pl.DataFrame, judge: Judge, report: FleetReport, keep_row
     ledger = report.ledger
     if ev.height == 0:
         return
-    rows = ev.sort("joint", "rec").select("joint", "clock", "order", "party", "state",
-                                          "last", "at", "eid", "src", "line", "item")
+    rows = ev.sort("joint", "rec")
     ids = _ids(ev)
-    current: str | None = None
-    events: list[Event] = []
-    clock = 0.0
-    for row in rows.iter_rows(named=True):
-        if row["joint"] != current:
-            if current is not None:
-                _one(judge, report, current, events, clock, ids[current], keep_rows, ledger,
-                     parties)
-            current, events, clock = row["joint"], [], row["clock"]
-        events.append(_event(row, names))
-    if current is not None:
-        _one(judge, report, current, events, clock, ids[current], keep_rows, ledger, parties)
+    cols = [rows[c].to_list() for c in ("order", "party", "state", "last", "at", "eid")]
+    src = [names[k] for k in rows["src"].to_list()]
+    items = rows["item"].to_list()
+    pos = [i if i is not None else n for i, n in zip(items, rows["line"].to_list(),
+                                                     strict=True)]
+    events = [Event(*fields) for fields in zip(*cols, src, pos, strict=True)]
+    joints = rows["joint"].to_list()
+    clocks = rows["clock"].to_list()
+    start = 0
+    for end in range(1, len(joints) + 1):
+        if end == len(joints) or joints[end] != joints[start]:
+            order = joints[start]
+            _one(judge, report, order, events[start:end], clocks[start], ids[order],
+                 keep_rows, ledger, parties)
+            start = end
 
 
 def _one(judge: Judge, report: FleetReport, order: str, events: list[Event], clock: float,

@@ -30,6 +30,7 @@ from .parse import LogReader, csv_hint, files_of, open_file, shape_of
 from .records import Event
 
 CHUNK = 64 << 20  # bytes per vectorised chunk (line aligned)
+THREADS = 2  # slices of a chunk matched at once (this project's machines have two cores)
 
 _S = r'[^"\\\x00-\x1f\x{FFFD}]'  # a character of a JSON string without escapes
 _TIME = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z")
@@ -118,15 +119,7 @@ class ColumnReader:
 
     def _chunk(self, chunk: bytes, name: str, src: int, lineno: int) -> int:
         """Read one line-aligned chunk whose first line is ``lineno``; the next chunk's."""
-        ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
-        n = len(ends) + (0 if chunk.endswith(b"\n") else 1)
-        starts = np.empty(n, dtype=np.int64)
-        starts[0] = 0
-        starts[1:] = ends[:n - 1] + 1
-        stops = np.empty(n, dtype=np.int64)
-        stops[:len(ends)] = ends + 1
-        if n > len(ends):
-            stops[-1] = len(chunk)
+        n = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
         lines: pl.Series | None = None
         if b"\x00" not in chunk:
             frame = pl.read_csv(io.BytesIO(chunk), has_header=False, separator="\x00",
@@ -134,18 +127,15 @@ class ColumnReader:
                                 encoding="utf8-lossy", infer_schema=False)
             if frame.height == n:  # else polars split lines differently: no pattern
                 lines = frame["line"]
-        taken = self._taken(lines, n)
-        raw_len = stops - starts - (np.frombuffer(chunk, dtype=np.uint8)[stops - 1] == 10)
-        if lines is not None:  # polars dropped nothing (a BOM, a CR): else the fallback reads it
-            same = (lines.str.len_bytes() == pl.Series(raw_len)).fill_null(False)
-            taken = taken.with_columns(ok=pl.col("ok").fill_null(False) & same)
-        ok = taken["ok"].to_numpy()
+        starts, stops = self._bounds(chunk, n, lines)
+        taken = self._taken(lines, stops - starts - _newline(chunk, stops))
+        ok = np.zeros(n, dtype=bool)
+        ok[taken["i"].to_numpy()] = True  # the others: the streaming reader's code
         ledger = self.ledger
         base = ledger.records
-        fallback = np.flatnonzero(~ok)
         taken_before = np.cumsum(ok) - ok  # taken lines before each line
         slow_records = np.zeros(n, dtype=np.int64)  # records the fallback counted, per line
-        for i in fallback.tolist():
+        for i in np.flatnonzero(~ok).tolist():
             before = ledger.records
             for e in self.reader.json_line(chunk[starts[i]:stops[i]], name, lineno + i):
                 line, item = (e.pos, None) if isinstance(e.pos, int) else (None, e.pos)
@@ -156,62 +146,93 @@ class ColumnReader:
         self._flush_slow()
         recs = base + np.cumsum(ok.astype(np.int64) + slow_records)
         ledger.records += int(ok.sum())
-        rows = taken.with_columns(rec=pl.Series(recs), line=pl.int_range(lineno, lineno + n,
-                                                                         dtype=pl.Int64))
-        rows = rows.filter(pl.col("ok")).select(
-            "rec", pl.lit(src, dtype=pl.Int32).alias("src"), "line",
-            pl.lit(None, dtype=pl.String).alias("item"), "order", "party", "state", "last",
-            "at", "eid")
+        rows = taken.select(
+            rec=pl.Series(recs[taken["i"].to_numpy()], dtype=pl.Int64),
+            src=pl.lit(src, dtype=pl.Int32), line=pl.col("i").cast(pl.Int64) + lineno,
+            item=pl.lit(None, dtype=pl.String), order="order", party="party", state="state",
+            last="last", at="at", eid="eid")
         # fallback rows were appended before this chunk's taken rows: the frame is sorted
         # by ``rec`` later, where it matters
         self._frames.append(rows)
         return lineno + n
 
-    def _taken(self, lines: pl.Series | None, n: int) -> pl.DataFrame:
-        """Per line: whether the pattern takes it (``ok``) and, if so, the event's fields."""
+    @staticmethod
+    def _bounds(chunk: bytes, n: int, lines: pl.Series | None) -> tuple[Any, Any]:
+        """Each line's byte range [start, stop) in the chunk, newline included.  From the
+        line lengths polars read when they add up (no CR, no BOM it would drop: lossy
+        decoding only ever lengthens a line), else by scanning for newlines."""
+        if lines is not None and b"\r" not in chunk and not chunk.startswith(b"\xef\xbb\xbf"):
+            lens = lines.str.len_bytes().fill_null(0).to_numpy().astype(np.int64)
+            if int(lens.sum()) + chunk.count(b"\n") == len(chunk):
+                stops = np.cumsum(lens + 1)
+                starts = stops - lens - 1
+                stops[-1] = min(int(stops[-1]), len(chunk))
+                return starts, stops
+        ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+        starts = np.empty(n, dtype=np.int64)
+        starts[0] = 0
+        starts[1:] = ends[:n - 1] + 1
+        stops = np.empty(n, dtype=np.int64)
+        stops[:len(ends)] = ends + 1
+        if n > len(ends):
+            stops[-1] = len(chunk)
+        return starts, stops
+
+    def _taken(self, lines: pl.Series | None, raw_len: Any) -> pl.DataFrame:
+        """The lines the patterns take (``i``: index in the chunk) with the event's fields.
+        A line whose text polars changed (a dropped CR or BOM: its length differs) is left
+        to the fallback."""
         if lines is None:
-            return pl.DataFrame({"ok": np.zeros(n, dtype=bool)}).with_columns(
-                *(pl.lit(None, dtype=SCHEMA[c]).alias(c)
-                  for c in ("order", "party", "state", "last", "at", "eid")))
-        feed = lines.str.extract_groups(FEED_LINE).struct.unnest()
-        hook = lines.str.extract_groups(HOOK_LINE).struct.unnest()
-        is_feed = feed["state"].is_not_null()
+            return pl.DataFrame(schema={"i": pl.UInt32, **{
+                c: SCHEMA[c] for c in ("order", "party", "state", "last", "at", "eid")}})
+        frame = pl.DataFrame({"line": lines}).with_row_index("i").filter(
+            pl.col("line").str.len_bytes() == pl.Series(raw_len))
+        # one query per slice, run together on polars' threads: the patterns are the
+        # costliest step of a run, and one expression on one column uses one core
+        step = max(1, -(-frame.height // THREADS))
+        df = pl.concat(pl.collect_all([_fields(frame.slice(k, step).lazy())
+                                       for k in range(0, max(frame.height, 1), step)]))
         reader = self.reader
-        df = pl.DataFrame({
-            "domain": pl.select(pl.when(is_feed).then(feed["domain"])
-                                .otherwise(hook["domain"])).to_series(),
-            "order": pl.select(pl.when(is_feed).then(feed["order"])
-                               .otherwise(hook["order"])).to_series(),
-            "state": pl.select(pl.when(is_feed).then(feed["state"])
-                               .otherwise(hook["state"])).to_series(),
-            "last": pl.select(pl.when(is_feed).then(feed["last"])
-                              .otherwise(hook["last"])).to_series(),
-            "ts": pl.select(pl.when(is_feed).then(feed["at"])
-                            .otherwise(hook["at"])).to_series(),
-            "eid": feed["eid"],
-        })
-        domains = {k: v for k, v in reader.domains.items()}
+        domains = dict(reader.domains)
         df = df.with_columns(party=pl.col("domain").replace_strict(
             list(domains), list(domains.values()), default=None, return_dtype=pl.String))
         pairs = df.filter(pl.col("party").is_not_null()).select("party", "state").unique()
         modelled = [reader.check(p, s) is None for p, s in pairs.iter_rows()]
         fine = pairs.with_columns(fine=pl.Series(modelled, dtype=pl.Boolean))
-        df = df.join(fine, on=["party", "state"], how="left", maintain_order="left")
-        ts = pl.col("ts")
-        day = ts.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-        hours = ts.str.slice(11, 2).cast(pl.Int64)
-        minutes = ts.str.slice(14, 2).cast(pl.Int64)
-        secs = ts.str.slice(17).str.strip_suffix("Z").cast(pl.Float64)
-        base = day.cast(pl.Int64) * 86400 + hours * 3600 + minutes * 60
-        df = df.with_columns(
-            at=base.cast(pl.Float64) + secs,
-            good=(day.is_not_null() & (ts.str.slice(0, 4) != "0000") & (hours < 24)
-                  & (minutes < 60) & (secs < 61)),
-        )
-        df = df.with_columns(
-            ok=(pl.col("party").is_not_null() & pl.col("fine").fill_null(False)
-                & pl.col("good").fill_null(False)),
-            last=pl.when(pl.col("last") == "").then(None).otherwise(pl.col("last")),
-            eid=pl.col("eid"),
-        )
-        return df.select("ok", "order", "party", "state", "last", "at", "eid")
+        df = df.join(fine, on=["party", "state"], how="left")
+        return df.filter(pl.col("party").is_not_null() & pl.col("fine").fill_null(False)
+                         & pl.col("good")).select("i", "order", "party", "state", "last",
+                                                  "at", "eid")
+
+
+def _fields(lines: pl.LazyFrame) -> pl.LazyFrame:
+    """Lines (``i``, ``line``) the feed or hook pattern takes, with the event's fields and
+    the change time exactly as :func:`~.parse._fast_time` computes it (``good``: it would)."""
+    parts = []
+    for prefix, pattern, eid in (('{"eventId": ', FEED_LINE, True),
+                                 ('{"Domain": ', HOOK_LINE, False)):
+        got = (lines.filter(pl.col("line").str.starts_with(prefix))
+               .select("i", pl.col("line").str.extract_groups(pattern).alias("g"))
+               .unnest("g").filter(pl.col("state").is_not_null()))
+        parts.append(got.select("i", "domain", "order", "state", "last", "at",
+                                pl.col("eid") if eid else pl.lit(None, pl.String).alias("eid")))
+    ts = pl.col("at")
+    day = ts.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    hours = ts.str.slice(11, 2).cast(pl.Int64)
+    minutes = ts.str.slice(14, 2).cast(pl.Int64)
+    secs = ts.str.slice(17).str.strip_suffix("Z").cast(pl.Float64)
+    base = day.cast(pl.Int64) * 86400 + hours * 3600 + minutes * 60
+    good = (day.is_not_null() & (ts.str.slice(0, 4) != "0000") & (hours < 24)
+            & (minutes < 60) & (secs < 61))
+    return pl.concat(parts).select(
+        "i", "domain", "order", "state",
+        last=pl.when(pl.col("last") == "").then(None).otherwise(pl.col("last")),
+        at=base.cast(pl.Float64) + secs, good=good.fill_null(False), eid="eid")
+
+
+def _newline(chunk: bytes, stops: Any) -> Any:
+    """1 where a line ends with a newline (all but perhaps the chunk's last)."""
+    out = np.ones(len(stops), dtype=np.int64)
+    if not chunk.endswith(b"\n"):
+        out[-1] = 0
+    return out
