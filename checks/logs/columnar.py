@@ -75,11 +75,15 @@ def check_logs_columnar(sources: Iterable[str], *, judge: Judge, reader: LogRead
     ev = ev.join(released, on="joint", how="left").with_columns(
         clock=pl.lit(clock, dtype=pl.Float64) if now is not None
         else pl.col("release").fill_null(clock))
-    complex_ = _complex(ev, judge)
-    simple = ev.filter(~pl.col("joint").is_in(complex_.implode()))
-    hard = ev.filter(pl.col("joint").is_in(complex_.implode()))
+    ev, troubled = _dedupe(ev)
+    arr = _arranged(ev.filter(pl.col("keep")), judge)
+    complex_ = pl.concat([troubled, *_complex(arr, judge)]).unique().implode()
+    hard = ev.filter(pl.col("joint").is_in(complex_))
     _judge_complex(hard, judge, report, keep_rows, names)
-    _judge_simple(simple, judge, report, keep_rows, names)
+    ledger.count(LineFate.DUPLICATE, ev.height - hard.height - arr.height
+                 + arr.filter(pl.col("joint").is_in(complex_)).height)
+    _judge_simple(arr.filter(~pl.col("joint").is_in(complex_)), ev, judge, report, keep_rows,
+                  names)
     report.now = clock
     report.replays = judge.replays
     return finish_report(report)
@@ -146,38 +150,73 @@ def releases(ev: pl.DataFrame, judge: Judge, settle: int, need_clock: bool = Tru
                          "release": peak_at[np.minimum(t, len(recs) - 1)][keep]})
 
 
-def _complex(ev: pl.DataFrame, judge: Judge) -> pl.Series:
-    """Joint ids of the orders the slow path judges (module docstring, item 3)."""
-    parts = [
-        ev.filter(pl.col("eid").is_not_null()).group_by("joint", "eid").len()
+def _dedupe(ev: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """``keep``: the record is its order's first of its change and of its ``eventId``
+    (``ev`` in record order) — what :func:`~.ordering.arrange` keeps, unless a record was
+    dropped for one reason while it was the first of the other: ``arrange`` remembers only
+    kept records, so a later record might then be kept there.  Those orders are returned,
+    for the slow path."""
+    change = pl.struct("joint", "party", "state", "last", "at")
+    first_change = change.is_first_distinct()
+    first_id = pl.col("eid").is_null() | pl.struct("joint", "eid").is_first_distinct()
+    ev = ev.with_columns(fc=first_change, fe=first_id).with_columns(
+        keep=pl.col("fc") & pl.col("fe"))
+    dropped = ev.filter(~pl.col("keep"))
+    keys = ["joint", "party", "state", "last", "at"]
+    lost_change = dropped.filter(pl.col("fc")).select(keys)  # a first change, dropped
+    lost_id = dropped.filter(pl.col("fe") & pl.col("eid").is_not_null()).select("joint", "eid")
+    troubled = pl.concat([
+        dropped.filter(~pl.col("fc")).join(lost_change, on=keys, nulls_equal=True,
+                                           how="semi")["joint"],
+        dropped.filter(~pl.col("fe")).join(lost_id, on=["joint", "eid"], how="semi")["joint"],
+    ])
+    return ev.drop("fc", "fe"), troubled
+
+
+def _arranged(kept: pl.DataFrame, judge: Judge) -> pl.DataFrame:
+    """Kept records in change order — by (time, party rank), the order
+    :func:`~.ordering.arrange` gives when one party has no two changes at one instant — with
+    each record's neighbours of the same party: ``prev`` (the status before it, the party's
+    initial one first), ``nstate``/``nat`` (the next change), and ``idx`` (its place in its
+    order)."""
+    arr = kept.sort(["joint", "at", "rank", "rec"]).with_row_index("row")
+    same = pl.col("joint") == pl.col("joint").shift(1)
+    first_row = pl.when(same.fill_null(False)).then(None).otherwise(pl.col("row")).forward_fill()
+    parts = []
+    for p in judge.parties:
+        mine = arr.filter(pl.col("party") == p)
+        before = pl.col("joint") == pl.col("joint").shift(1)
+        after = pl.col("joint") == pl.col("joint").shift(-1)
+        parts.append(mine.select(
+            "row",
+            prev=pl.when(before).then(pl.col("state").shift(1))
+            .otherwise(pl.lit(judge.initial_status[p])),
+            tie=(before & (pl.col("at") == pl.col("at").shift(1))).fill_null(False),
+            nstate=pl.when(after).then(pl.col("state").shift(-1)),
+            nat=pl.when(after).then(pl.col("at").shift(-1))))
+    near = pl.concat(parts).sort("row")
+    return arr.with_columns(
+        idx=pl.col("row") - first_row,
+        prev=near["prev"], tie=near["tie"], nstate=near["nstate"], nat=near["nat"])
+
+
+def _complex(arr: pl.DataFrame, judge: Judge) -> list[pl.Series]:
+    """Joint ids of the orders the slow path judges (module docstring, item 3), besides the
+    deduplication's."""
+    return [
+        arr.filter(pl.col("tie"))["joint"],
+        arr.filter(pl.col("state") == "canceled").group_by("joint", "party").len()
         .filter(pl.col("len") > 1)["joint"],
-        ev.group_by("joint", "party", "state", "last", "at").len()
-        .filter(pl.col("len") > 1)["joint"],
-        ev.group_by("joint", "party", "at").len().filter(pl.col("len") > 1)["joint"],
-        ev.filter(pl.col("state") == "canceled").group_by("joint", "party").len()
-        .filter(pl.col("len") > 1)["joint"],
-        ev.filter(pl.col("state").str.contains("[\x1e\x1f]"))["joint"],
-        _timer_trouble(ev, judge),
+        arr.filter(pl.col("state").str.contains("[\x1e\x1f]"))["joint"],
+        _timer_trouble(arr, judge),
     ]
-    return pl.concat(parts).unique()
 
 
-def _arranged(ev: pl.DataFrame) -> pl.DataFrame:
-    """Records of simple orders in change order (no ties within a party, so by (time,
-    party rank)), with the ``gap`` :meth:`Judge.sequence` computes."""
-    return ev.sort(["joint", "at", "rank"])
-
-
-def _timer_trouble(ev: pl.DataFrame, judge: Judge) -> pl.Series:
+def _timer_trouble(arr: pl.DataFrame, judge: Judge) -> pl.Series:
     """Joint ids whose timelines may break a timer bound (:func:`~.timers.check_timeline`
     finds an issue): those orders are judged by the slow path, which names the issues."""
     rules = [r for r in judge.timer_rules if r.length is not None and r.armed]
-    if not rules:
-        return pl.Series("joint", [], dtype=pl.String)
-    arr = ev.sort(["joint", "party", "at", "rec"]).with_columns(
-        nstate=pl.col("state").shift(-1).over("joint", "party"),
-        nat=pl.col("at").shift(-1).over("joint", "party"))
-    hits = []
+    hits = [pl.Series("joint", [], dtype=pl.String)]
     slack = judge.slack
     for rule in rules:
         length = rule.length
@@ -244,22 +283,17 @@ def _one(judge: Judge, report: FleetReport, order: str, events: list[Event], clo
     count(report, j, bool(arranged.tolerances), keep_rows, parties)
 
 
-def _judge_simple(ev: pl.DataFrame, judge: Judge, report: FleetReport, keep_rows: bool,
-                  names: list[str]) -> None:
-    if ev.height == 0:
+def _judge_simple(arr: pl.DataFrame, ev: pl.DataFrame, judge: Judge, report: FleetReport,
+                  keep_rows: bool, names: list[str]) -> None:
+    if arr.height == 0:
         return
     parties = judge.parties
-    initial = judge.initial_status
-    report.ledger.count(LineFate.USED, ev.height)
-    prev = pl.col("state").shift(1).over("joint", "party").fill_null(
-        pl.col("party").replace_strict(list(initial), list(initial.values()),
-                                       return_dtype=pl.String))
-    arr = _arranged(ev).with_columns(
-        gap=(pl.col("last").is_not_null() & (pl.col("last") != prev)).fill_null(False))
+    report.ledger.count(LineFate.USED, arr.height)
     arr = arr.with_columns(
-        idx=pl.int_range(pl.len()).over("joint"),
         tok=pl.concat_str(pl.col("rank").cast(pl.String), pl.lit("\x1f"), pl.col("state"),
-                          pl.lit("\x1f"), pl.col("gap").cast(pl.Int8).cast(pl.String)))
+                          pl.lit("\x1f"),
+                          (pl.col("last").is_not_null() & (pl.col("last") != pl.col("prev")))
+                          .fill_null(False).cast(pl.Int8).cast(pl.String)))
     orders = arr.group_by("joint", maintain_order=True).agg(
         key=pl.col("tok").str.join("\x1e"), first=pl.col("at").first(),
         last=pl.col("at").last())
