@@ -68,14 +68,9 @@ class ColumnReader:
             for file in files_of(source):
                 name = str(file)
                 with open_file(file) as raw:
-                    first = raw.read(2)
+                    head = raw.readline()
                     hint = csv_hint(file)
-                    if first == b"\x1f\x8b":
-                        raw.seek(0)
-                        self._python(self.reader.file_events(raw, name, csv_hint=hint), name)
-                        continue
-                    head = first + raw.readline()
-                    if shape_of(head, csv_hint=hint) != "lines":
+                    if head[:2] == b"\x1f\x8b" or shape_of(head, csv_hint=hint) != "lines":
                         raw.seek(0)
                         self._python(self.reader.file_events(raw, name, csv_hint=hint), name)
                         continue
