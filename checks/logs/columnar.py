@@ -41,6 +41,9 @@ from .ordering import arrange
 from .parse import LogReader
 from .records import Event, LineFate
 
+#: :data:`~.link.VTEX_SELLER_ID` for polars (ASCII ids only)
+VTEX_SELLER_ID = r"^[A-Za-z][A-Za-z0-9]*-([0-9]+-[0-9]+)$"
+
 CONFORMING = "reached a final status the model allows"
 IN_PROGRESS = "the model allows it to go on"
 
@@ -72,17 +75,17 @@ def check_logs_columnar(sources: Iterable[str], *, judge: Judge, reader: LogRead
         return streaming()
     names = columns.names
     clock = now if now is not None else latest
-    ev = ev.join(released, on="joint", how="left").with_columns(
+    ev = ev.join(released, on="jid", how="left").with_columns(
         clock=pl.lit(clock, dtype=pl.Float64) if now is not None
         else pl.col("release").fill_null(clock))
     ev, troubled = _dedupe(ev)
     arr = _arranged(ev.filter(pl.col("keep")), judge)
     complex_ = pl.concat([troubled, *_complex(arr, judge)]).unique().implode()
-    hard = ev.filter(pl.col("joint").is_in(complex_))
+    hard = ev.filter(pl.col("jid").is_in(complex_))
     _judge_complex(hard, judge, report, keep_rows, names)
     ledger.count(LineFate.DUPLICATE, ev.height - hard.height - arr.height
-                 + arr.filter(pl.col("joint").is_in(complex_)).height)
-    _judge_simple(arr.filter(~pl.col("joint").is_in(complex_)), ev, judge, report, keep_rows,
+                 + arr.filter(pl.col("jid").is_in(complex_)).height)
+    _judge_simple(arr.filter(~pl.col("jid").is_in(complex_)), ev, judge, report, keep_rows,
                   names)
     report.now = clock
     report.replays = judge.replays
@@ -90,18 +93,29 @@ def check_logs_columnar(sources: Iterable[str], *, judge: Judge, reader: LogRead
 
 
 def _with_joint(ev: pl.DataFrame, linker: Linker, parties: tuple[str, ...]) -> pl.DataFrame:
-    """The joint (marketplace) order id of each record: the linker, once per distinct id."""
+    """The joint (marketplace) order id of each record (``joint``) and a small integer for it
+    (``jid``: sorting and grouping on it is cheaper than on the text).  The default rule
+    runs as one regular expression over ASCII ids (where ``\\d`` and ``[0-9]`` agree); a link
+    file, or an id beyond ASCII, goes through :meth:`Linker.joint_id` once per distinct id."""
     first = parties[0]
-    others = ev.filter(pl.col("party") != first).select("party", "order").unique(
-        subset="order", keep="first")
+    seller = pl.col("party") != first
+    if linker.links:
+        slow = seller
+    else:
+        # beyond ASCII, or a newline (``$`` of Python's re matches before a last newline)
+        slow = seller & pl.col("order").str.contains(r"[^\x00-\x09\x0b-\x7f]")
+    others = ev.filter(slow).select("party", "order").unique(subset="order", keep="first")
     mapped = [linker.joint_id(p, o) for p, o in others.iter_rows()]
-    joint = pl.col("order").replace_strict(others["order"], pl.Series(mapped, dtype=pl.String),
-                                           default=pl.col("order"), return_dtype=pl.String)
+    rule = pl.col("order").str.replace(VTEX_SELLER_ID, "$1")
+    if others.height:
+        rule = pl.when(slow).then(pl.col("order").replace_strict(
+            others["order"], pl.Series(mapped, dtype=pl.String), default=pl.col("order"),
+            return_dtype=pl.String)).otherwise(rule)
     rank = pl.col("party").replace_strict(list(parties), list(range(len(parties))),
                                           return_dtype=pl.Int32)
-    return ev.with_columns(
-        joint=pl.when(pl.col("party") == first).then(pl.col("order")).otherwise(joint),
-        rank=rank)
+    ev = ev.with_columns(joint=pl.when(seller).then(rule).otherwise(pl.col("order")),
+                         rank=rank)
+    return ev.with_columns(jid=pl.col("joint").cast(pl.Categorical).to_physical())
 
 
 def releases(ev: pl.DataFrame, judge: Judge, settle: int, need_clock: bool = True
@@ -112,24 +126,24 @@ def releases(ev: pl.DataFrame, judge: Judge, settle: int, need_clock: bool = Tru
     (of any order) at least ``settle`` records later, unless a record of it comes first.  The
     clock of a release is the latest change time read so far.  Raises :class:`LateRecords`
     when a record of an order would come after its release."""
-    none = pl.DataFrame(schema={"joint": pl.String, "release": pl.Float64})
+    none = pl.DataFrame(schema={"jid": pl.UInt32, "release": pl.Float64})
     if not need_clock:  # only late records matter: none if no order spans ``settle`` records
-        spans = ev.group_by("joint").agg(span=pl.col("rec").max() - pl.col("rec").min())
+        spans = ev.group_by("jid").agg(span=pl.col("rec").max() - pl.col("rec").min())
         if spans.height == 0 or int(spans["span"].max()) < settle:  # type: ignore[arg-type]
             return none
     parties, finals = judge.parties, judge.final_statuses
-    by_joint = ev.sort(["joint", "rec"], maintain_order=True)
+    by_joint = ev.sort(["jid", "rec"], maintain_order=True)
     cols: list[pl.Expr] = []
     for p in parties:
         mine = pl.col("party") == p
-        peak = pl.when(mine).then(pl.col("at")).otherwise(None).cum_max().over("joint")
+        peak = pl.when(mine).then(pl.col("at")).otherwise(None).cum_max().over("jid")
         latest = (pl.when(mine & (pl.col("at") >= peak)).then(pl.col("state"))
-                  .otherwise(None).forward_fill().over("joint"))
+                  .otherwise(None).forward_fill().over("jid"))
         cols.append(latest.is_in(list(finals[p])).fill_null(False))
     final_here = pl.any_horizontal([(pl.col("party") == p) & pl.col("state").is_in(
         list(finals[p])) for p in parties])
     cand = by_joint.select(
-        "joint", "rec", nxt=pl.col("rec").shift(-1).over("joint"),
+        "jid", "rec", nxt=pl.col("rec").shift(-1).over("jid"),
         cand=final_here & pl.all_horizontal(cols)).filter(pl.col("cand"))
     if cand.height == 0:
         return none
@@ -146,7 +160,7 @@ def releases(ev: pl.DataFrame, judge: Judge, settle: int, need_clock: bool = Tru
     if bool((out & ~nxt_missing).any()):
         raise LateRecords
     keep = out & nxt_missing
-    return pl.DataFrame({"joint": cand["joint"].filter(pl.Series(keep)),
+    return pl.DataFrame({"jid": cand["jid"].filter(pl.Series(keep)),
                          "release": peak_at[np.minimum(t, len(recs) - 1)][keep]})
 
 
@@ -156,19 +170,19 @@ def _dedupe(ev: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
     dropped for one reason while it was the first of the other: ``arrange`` remembers only
     kept records, so a later record might then be kept there.  Those orders are returned,
     for the slow path."""
-    change = pl.struct("joint", "party", "state", "last", "at")
+    change = pl.struct("jid", "party", "state", "last", "at")
     first_change = change.is_first_distinct()
-    first_id = pl.col("eid").is_null() | pl.struct("joint", "eid").is_first_distinct()
+    first_id = pl.col("eid").is_null() | pl.struct("jid", "eid").is_first_distinct()
     ev = ev.with_columns(fc=first_change, fe=first_id).with_columns(
         keep=pl.col("fc") & pl.col("fe"))
     dropped = ev.filter(~pl.col("keep"))
-    keys = ["joint", "party", "state", "last", "at"]
+    keys = ["jid", "party", "state", "last", "at"]
     lost_change = dropped.filter(pl.col("fc")).select(keys)  # a first change, dropped
-    lost_id = dropped.filter(pl.col("fe") & pl.col("eid").is_not_null()).select("joint", "eid")
+    lost_id = dropped.filter(pl.col("fe") & pl.col("eid").is_not_null()).select("jid", "eid")
     troubled = pl.concat([
         dropped.filter(~pl.col("fc")).join(lost_change, on=keys, nulls_equal=True,
-                                           how="semi")["joint"],
-        dropped.filter(~pl.col("fe")).join(lost_id, on=["joint", "eid"], how="semi")["joint"],
+                                           how="semi")["jid"],
+        dropped.filter(~pl.col("fe")).join(lost_id, on=["jid", "eid"], how="semi")["jid"],
     ])
     return ev.drop("fc", "fe"), troubled
 
@@ -179,14 +193,14 @@ def _arranged(kept: pl.DataFrame, judge: Judge) -> pl.DataFrame:
     each record's neighbours of the same party: ``prev`` (the status before it, the party's
     initial one first), ``nstate``/``nat`` (the next change), and ``idx`` (its place in its
     order)."""
-    arr = kept.sort(["joint", "at", "rank", "rec"]).with_row_index("row")
-    same = pl.col("joint") == pl.col("joint").shift(1)
+    arr = kept.sort(["jid", "at", "rank", "rec"]).with_row_index("row")
+    same = pl.col("jid") == pl.col("jid").shift(1)
     first_row = pl.when(same.fill_null(False)).then(None).otherwise(pl.col("row")).forward_fill()
     parts = []
     for p in judge.parties:
         mine = arr.filter(pl.col("party") == p)
-        before = pl.col("joint") == pl.col("joint").shift(1)
-        after = pl.col("joint") == pl.col("joint").shift(-1)
+        before = pl.col("jid") == pl.col("jid").shift(1)
+        after = pl.col("jid") == pl.col("jid").shift(-1)
         parts.append(mine.select(
             "row",
             prev=pl.when(before).then(pl.col("state").shift(1))
@@ -204,10 +218,10 @@ def _complex(arr: pl.DataFrame, judge: Judge) -> list[pl.Series]:
     """Joint ids of the orders the slow path judges (module docstring, item 3), besides the
     deduplication's."""
     return [
-        arr.filter(pl.col("tie"))["joint"],
-        arr.filter(pl.col("state") == "canceled").group_by("joint", "party").len()
-        .filter(pl.col("len") > 1)["joint"],
-        arr.filter(pl.col("state").str.contains("[\x1e\x1f]"))["joint"],
+        arr.filter(pl.col("tie"))["jid"],
+        arr.filter(pl.col("state") == "canceled").group_by("jid", "party").len()
+        .filter(pl.col("len") > 1)["jid"],
+        arr.filter(pl.col("state").str.contains("[\x1e\x1f]"))["jid"],
         _timer_trouble(arr, judge),
     ]
 
@@ -216,7 +230,7 @@ def _timer_trouble(arr: pl.DataFrame, judge: Judge) -> pl.Series:
     """Joint ids whose timelines may break a timer bound (:func:`~.timers.check_timeline`
     finds an issue): those orders are judged by the slow path, which names the issues."""
     rules = [r for r in judge.timer_rules if r.length is not None and r.armed]
-    hits = [pl.Series("joint", [], dtype=pl.String)]
+    hits = [pl.Series("jid", [], dtype=pl.UInt32)]
     slack = judge.slack
     for rule in rules:
         length = rule.length
@@ -230,7 +244,7 @@ def _timer_trouble(arr: pl.DataFrame, judge: Judge) -> pl.Series:
         fired = (pl.concat_str(pl.col("state"), pl.lit("\x1f"), pl.col("nstate"))
                  .is_in(moves).fill_null(False)
                  & ((spent > length + slack) | (spent < length - slack)))
-        hits.append(mine.filter(overdue | fired)["joint"])
+        hits.append(mine.filter(overdue | fired)["jid"])
     return pl.concat(hits)
 
 
@@ -256,7 +270,7 @@ def _judge_complex(ev: pl.DataFrame, judge: Judge, report: FleetReport, keep_row
     ledger = report.ledger
     if ev.height == 0:
         return
-    rows = ev.sort("joint", "rec")
+    rows = ev.sort("jid", "rec")
     ids = _ids(ev)
     cols = [rows[c].to_list() for c in ("order", "party", "state", "last", "at", "eid")]
     src = [names[k] for k in rows["src"].to_list()]
@@ -294,8 +308,9 @@ def _judge_simple(arr: pl.DataFrame, ev: pl.DataFrame, judge: Judge, report: Fle
                           pl.lit("\x1f"),
                           (pl.col("last").is_not_null() & (pl.col("last") != pl.col("prev")))
                           .fill_null(False).cast(pl.Int8).cast(pl.String)))
-    orders = arr.group_by("joint", maintain_order=True).agg(
-        key=pl.col("tok").str.join("\x1e"), first=pl.col("at").first(),
+    orders = arr.group_by("jid", maintain_order=True).agg(
+        joint=pl.col("joint").first(), key=pl.col("tok").str.join("\x1e"),
+        first=pl.col("at").first(),
         last=pl.col("at").last())
     keys = orders.group_by("key").len()
     info: dict[str, tuple[Replay, Verdict, int | None, str]] = {}
@@ -318,11 +333,11 @@ def _judge_simple(arr: pl.DataFrame, ev: pl.DataFrame, judge: Judge, report: Fle
     picks = pl.DataFrame({"key": list(info), "pick": [v[2] for v in info.values()]},
                          schema={"key": pl.String, "pick": pl.Int64})
     need = need.join(picks, on="key", how="left", maintain_order="left")
-    picked = arr.join(need.select("joint", "pick").filter(pl.col("pick").is_not_null()),
-                      left_on=["joint", "idx"], right_on=["joint", "pick"], how="inner")
+    picked = arr.join(need.select("jid", "pick").filter(pl.col("pick").is_not_null()),
+                      left_on=["jid", "idx"], right_on=["jid", "pick"], how="inner")
     at_row = {r["joint"]: _event(r, names) for r in picked.iter_rows(named=True)}
-    ids = _ids(ev.filter(pl.col("joint").is_in(need["joint"].implode())))
-    for order, key, first, last, _ in need.iter_rows():
+    ids = _ids(ev.filter(pl.col("jid").is_in(need["jid"].implode())))
+    for order, key, first, last in need.select("joint", "key", "first", "last").iter_rows():
         rep, verdict, pick, reason = info[key]
         e = at_row.get(order)
         kind: DeviationKind | None = None
