@@ -7,7 +7,7 @@ PYTHON ?= python3
 setup:
 	@command -v dot >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq graphviz)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
-	$(PYTHON) -m pip install -q -e '.[test,dask]'
+	$(PYTHON) -m pip install -q -e '.[test,dask,columnar]'
 
 run: setup
 	ordercheck report --out out/report --diagrams-out docs/diagrams
