@@ -275,7 +275,7 @@ class Judge:
                         f"expected {e.party}: {expected}", DeviationKind.STATUS_NOT_ALLOWED, e)
         issues: list[TimerIssue] = []
         for party in self.parties:
-            timeline = [(e.state, e.at, e.where) for e in events if e.party == party]
+            timeline = [(e.state, e.at, e) for e in events if e.party == party]
             if timeline:
                 issues.extend(check_timeline(self.timer_rules, party, timeline, now,
                                              self.slack))

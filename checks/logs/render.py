@@ -99,13 +99,16 @@ def dumps_indented(value: Any, level: int = 0) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [encode_basestring_ascii(k) + ": " + dumps_indented(v, level + 1)
+        enc = encode_basestring_ascii  # strings inline: most values are, and a call costs
+        items = [enc(k) + ": " + (enc(v) if type(v) is str else dumps_indented(v, level + 1))
                  for k, v in value.items()]
         return "{" + pad + ("," + pad).join(items) + "\n" + "  " * level + "}"
     if isinstance(value, (list, tuple)):
         if not value:
             return "[]"
-        return ("[" + pad + ("," + pad).join([dumps_indented(v, level + 1) for v in value])
+        enc = encode_basestring_ascii
+        return ("[" + pad + ("," + pad).join([enc(v) if type(v) is str
+                                               else dumps_indented(v, level + 1) for v in value])
                 + "\n" + "  " * level + "]")
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
