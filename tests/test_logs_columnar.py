@@ -111,6 +111,13 @@ def awkward_lines() -> bytes:
                            "currentChange": "2025-03-01T12:05:00.0000000Z"}).encode())
     out.append(json.dumps({**canceled[-1], "eventId": "flip-2",
                            "currentChange": "2025-03-01T12:05:01.0000000Z"}).encode())
+    # a deviating order with the flip: its tolerance is listed with its verdict
+    wrong = feed_items("250-01", [CANCELED[0], ("m", "invoiced", 10), *CANCELED[1:]])
+    flip = {**wrong[-1], "eventId": "f1", "state": "cancel", "lastState": "canceled",
+            "currentChange": "2025-03-01T12:06:00.0000000Z"}
+    out += [json.dumps(i).encode() for i in [*wrong, flip]]
+    out.append(json.dumps({**wrong[-1], "eventId": "f2",
+                           "currentChange": "2025-03-01T12:06:01.0000000Z"}).encode())
     bad_times = ["2025-02-30T10:00:00Z", "0000-01-01T00:00:00Z", "2025-03-01T10:00:60.5Z",
                  "2025-03-01T24:00:00Z", "2025-03-01T10:61:00Z"]
     for k, t in enumerate(bad_times):
@@ -155,6 +162,8 @@ def test_columnar_awkward_lines_equal_streaming(tmp_path: Path,
     assert {m["at"].rsplit(":", 1)[1] for m in rep["malformed"] if "b.jsonl" in m["at"]} >= {
         "8", "9", str(data.count(b"\n") + 1)}
     assert any("w\u00e9ird" in u["status"] for u in rep["unmapped"])
+    flipped = [o for o in rep["bad_orders"] if o["order"] == "250-01"]
+    assert flipped[0]["verdict"] == "deviating" and len(flipped[0]["tolerances"]) == 1
     for fmt in ("text", "csv"):
         same(capsys, str(folder), "--now", NOW, "--format", fmt)
     same(capsys, str(folder), "--format", "text")  # no --now: release clocks

@@ -37,7 +37,7 @@ from .columns import ColumnReader
 from .fleet import FleetReport, OrderRow, count, finish_report, joint_text, new_report
 from .judge import BAD, DeviationKind, Judge, Judgement, Replay, Verdict
 from .link import Linker
-from .ordering import arrange
+from .ordering import CANCEL_FLIP, arrange
 from .parse import LogReader
 from .records import Event, LineFate
 
@@ -79,14 +79,19 @@ def check_logs_columnar(sources: Iterable[str], *, judge: Judge, reader: LogRead
         clock=pl.lit(clock, dtype=pl.Float64) if now is not None
         else pl.col("release").fill_null(clock))
     ev, troubled = _dedupe(ev)
-    arr = _arranged(ev.filter(pl.col("keep")), judge)
-    complex_ = pl.concat([troubled, *_complex(arr, judge)]).unique().implode()
+    kept = ev.filter(pl.col("keep"))
+    first = _arranged(kept, judge)  # before the tolerance
+    arr = _tolerated(first, kept.columns, judge)
+    complex_ = pl.concat([troubled, *_complex(first, arr, judge)]).unique().implode()
     hard = ev.filter(pl.col("jid").is_in(complex_))
     _judge_complex(hard, judge, report, keep_rows, names)
-    ledger.count(LineFate.DUPLICATE, ev.height - hard.height - arr.height
-                 + arr.filter(pl.col("jid").is_in(complex_)).height)
+    gone = first.filter(pl.col("gone") & ~pl.col("jid").is_in(complex_))
+    ledger.count(LineFate.DUPLICATE, ev.height - hard.height
+                 - first.filter(~pl.col("jid").is_in(complex_)).height)
+    ledger.count(LineFate.TOLERATED, gone.height)
+    notes = _flip_notes(gone.filter(pl.col("flip")), names, report)
     _judge_simple(arr.filter(~pl.col("jid").is_in(complex_)), ev, judge, report, keep_rows,
-                  names)
+                  names, notes)
     report.now = clock
     report.replays = judge.replays
     return finish_report(report)
@@ -201,26 +206,66 @@ def _arranged(kept: pl.DataFrame, judge: Judge) -> pl.DataFrame:
         mine = arr.filter(pl.col("party") == p)
         before = pl.col("jid") == pl.col("jid").shift(1)
         after = pl.col("jid") == pl.col("jid").shift(-1)
+        state = pl.col("state")
+        flip = (before & after & (state == "cancel") & (state.shift(1) == "canceled")
+                & (state.shift(-1) == "canceled")).fill_null(False)
         parts.append(mine.select(
             "row",
-            prev=pl.when(before).then(pl.col("state").shift(1))
-            .otherwise(pl.lit(judge.initial_status[p])),
+            prev=pl.when(before).then(state.shift(1)).otherwise(pl.lit(judge.initial_status[p])),
             tie=(before & (pl.col("at") == pl.col("at").shift(1))).fill_null(False),
-            nstate=pl.when(after).then(pl.col("state").shift(-1)),
-            nat=pl.when(after).then(pl.col("at").shift(-1))))
+            nstate=pl.when(after).then(state.shift(-1)),
+            nat=pl.when(after).then(pl.col("at").shift(-1)),
+            flip=flip, gone=flip | (before & flip.shift(1)).fill_null(False),
+            nsrc=pl.col("src").shift(-1), nline=pl.col("line").shift(-1),
+            nitem=pl.col("item").shift(-1)))
     near = pl.concat(parts).sort("row")
     return arr.with_columns(
         idx=pl.col("row") - first_row,
-        prev=near["prev"], tie=near["tie"], nstate=near["nstate"], nat=near["nat"])
+        **{c: near[c] for c in ("prev", "tie", "nstate", "nat", "flip", "gone", "nsrc", "nline",
+                                "nitem")})
 
 
-def _complex(arr: pl.DataFrame, judge: Judge) -> list[pl.Series]:
+def _tolerated(first: pl.DataFrame, columns: list[str], judge: Judge) -> pl.DataFrame:
+    """The platform's ``canceled -> cancel -> canceled`` (KI-1242813) dropped: where one
+    party shows ``canceled`` exactly twice (more is the slow path's, :func:`_complex`), the
+    ``cancel`` between them and the second ``canceled`` go, as in
+    :func:`~.ordering.arrange`; those orders are arranged again without them."""
+    flipped = first.filter(pl.col("flip"))["jid"].unique().implode()
+    if first.filter(pl.col("flip")).height == 0:
+        return first
+    again = _arranged(first.filter(pl.col("jid").is_in(flipped) & ~pl.col("gone"))
+                      .select(columns), judge)
+    return pl.concat([first.filter(~pl.col("jid").is_in(flipped)), again])
+
+
+def _flip_notes(flips: pl.DataFrame, names: list[str], report: FleetReport
+                ) -> dict[str, tuple[str, ...]]:
+    """The tolerance notes of the simple orders, as :func:`~.ordering.arrange` words them
+    (one per party, in party order), added to the report."""
+    if flips.height == 0:
+        return {}
+    notes: dict[str, list[str]] = {}
+    rows = flips.sort("jid", "rank").select("joint", "party", "src", "line", "item", "nsrc",
+                                            "nline", "nitem")
+    for joint, party, src, line, item, nsrc, nline, nitem in rows.iter_rows():
+        here = f"{names[src]}:{item if item is not None else line}"
+        there = f"{names[nsrc]}:{nitem if nitem is not None else nline}"
+        notes.setdefault(joint, []).append(f"{CANCEL_FLIP}: {party} at {here} and {there}")
+    report.ledger.tolerances[CANCEL_FLIP] += 2 * flips.height
+    report.tolerated_orders += len(notes)
+    for joint, texts in notes.items():
+        report.tolerance_notes.extend((joint, t) for t in texts)
+    return {k: tuple(v) for k, v in notes.items()}
+
+
+def _complex(first: pl.DataFrame, arr: pl.DataFrame, judge: Judge) -> list[pl.Series]:
     """Joint ids of the orders the slow path judges (module docstring, item 3), besides the
-    deduplication's."""
+    deduplication's: ``first`` is the arrangement before the tolerance, ``arr`` after."""
     return [
+        first.filter(pl.col("tie"))["jid"],
         arr.filter(pl.col("tie"))["jid"],
-        arr.filter(pl.col("state") == "canceled").group_by("jid", "party").len()
-        .filter(pl.col("len") > 1)["jid"],
+        first.filter(pl.col("state") == "canceled").group_by("jid", "party").len()
+        .filter(pl.col("len") > 2)["jid"],
         arr.filter(pl.col("state").str.contains("[\x1e\x1f]"))["jid"],
         _timer_trouble(arr, judge),
     ]
@@ -298,7 +343,8 @@ def _one(judge: Judge, report: FleetReport, order: str, events: list[Event], clo
 
 
 def _judge_simple(arr: pl.DataFrame, ev: pl.DataFrame, judge: Judge, report: FleetReport,
-                  keep_rows: bool, names: list[str]) -> None:
+                  keep_rows: bool, names: list[str], notes: dict[str, tuple[str, ...]]
+                  ) -> None:
     if arr.height == 0:
         return
     parties = judge.parties
@@ -350,8 +396,8 @@ def _judge_simple(arr: pl.DataFrame, ev: pl.DataFrame, judge: Judge, report: Fle
             joint = ", ".join(f"{p} {v}" for p, v in rep.joint)
             reason = (f"no final status is reachable any more since {e.party} {e.state} at "
                       f"{e.where} (now {joint})")
-        j = Judgement(order, verdict, reason, rep.joint, kind, e, first, last, (), rep, (), (),
-                      ids[order])
+        j = Judgement(order, verdict, reason, rep.joint, kind, e, first, last, (), rep,
+                      notes.get(order, ()), (), ids[order])
         if verdict in BAD:
             report.bad.append(j)
         elif verdict is Verdict.INCOMPLETE:
