@@ -293,10 +293,13 @@ def _timer_trouble(arr: pl.DataFrame, judge: Judge) -> pl.Series:
     return pl.concat(hits)
 
 
-def _event(row: dict[str, Any], names: list[str]) -> Event:
-    item = row["item"]
-    return Event(row["order"], row["party"], row["state"], row["last"], row["at"], row["eid"],
-                 names[row["src"]], item if item is not None else row["line"])
+def _events(rows: pl.DataFrame, names: list[str]) -> list[Event]:
+    """The rows as the streaming reader's events (``file:line`` from src, line, item)."""
+    cols = [rows[c].to_list() for c in ("order", "party", "state", "last", "at", "eid")]
+    src = [names[k] for k in rows["src"].to_list()]
+    pos = [i if i is not None else n for i, n in zip(rows["item"].to_list(),
+                                                     rows["line"].to_list(), strict=True)]
+    return [Event(*fields) for fields in zip(*cols, src, pos, strict=True)]
 
 
 def _ids(ev: pl.DataFrame) -> dict[str, tuple[tuple[str, str], ...]]:
@@ -317,12 +320,7 @@ def _judge_complex(ev: pl.DataFrame, judge: Judge, report: FleetReport, keep_row
         return
     rows = ev.sort("jid", "rec")
     ids = _ids(ev)
-    cols = [rows[c].to_list() for c in ("order", "party", "state", "last", "at", "eid")]
-    src = [names[k] for k in rows["src"].to_list()]
-    items = rows["item"].to_list()
-    pos = [i if i is not None else n for i, n in zip(items, rows["line"].to_list(),
-                                                     strict=True)]
-    events = [Event(*fields) for fields in zip(*cols, src, pos, strict=True)]
+    events = _events(rows, names)
     joints = rows["joint"].to_list()
     clocks = rows["clock"].to_list()
     start = 0
@@ -381,7 +379,7 @@ def _judge_simple(arr: pl.DataFrame, ev: pl.DataFrame, judge: Judge, report: Fle
     need = need.join(picks, on="key", how="left", maintain_order="left")
     picked = arr.join(need.select("jid", "pick").filter(pl.col("pick").is_not_null()),
                       left_on=["jid", "idx"], right_on=["jid", "pick"], how="inner")
-    at_row = {r["joint"]: _event(r, names) for r in picked.iter_rows(named=True)}
+    at_row = dict(zip(picked["joint"].to_list(), _events(picked, names), strict=True))
     ids = _ids(ev.filter(pl.col("jid").is_in(need["jid"].implode())))
     for order, key, first, last in need.select("joint", "key", "first", "last").iter_rows():
         rep, verdict, pick, reason = info[key]
