@@ -75,26 +75,36 @@ def check_logs_columnar(sources: Iterable[str], *, judge: Judge, reader: LogRead
         return streaming()
     names = columns.names
     clock = now if now is not None else latest
-    ev = ev.join(released, on="jid", how="left").with_columns(
-        clock=pl.lit(clock, dtype=pl.Float64) if now is not None
-        else pl.col("release").fill_null(clock))
+    if now is None:  # else every order's clock is ``now``: no column
+        ev = ev.join(released, on="jid", how="left").with_columns(
+            clock=pl.col("release").fill_null(clock)).drop("release")
     ev, troubled = _dedupe(ev)
     kept = ev.filter(pl.col("keep"))
     first = _arranged(kept, judge)  # before the tolerance
-    arr = _tolerated(first, kept.columns, judge)
-    complex_ = pl.concat([troubled, *_complex(first, arr, judge)]).unique().implode()
+    again = _tolerated(first, kept.columns, judge)  # the orders with the flip, without it
+    del kept
+    at = pl.lit(clock, dtype=pl.Float64) if now is not None else pl.col("clock")
+    complex_ = pl.concat([troubled, *_complex(first, again, judge, at)]).unique().implode()
     hard = ev.filter(pl.col("jid").is_in(complex_))
-    _judge_complex(hard, judge, report, keep_rows, names)
-    gone = first.filter(pl.col("gone") & ~pl.col("jid").is_in(complex_))
-    ledger.count(LineFate.DUPLICATE, ev.height - hard.height
-                 - first.filter(~pl.col("jid").is_in(complex_)).height)
+    _judge_complex(hard, judge, report, keep_rows, names, clock)
+    simple = ~pl.col("jid").is_in(complex_)
+    firsts = _firsts(ev.filter(simple))
+    ledger.count(LineFate.DUPLICATE, ev.height - hard.height - first.filter(simple).height)
+    del ev, hard
+    gone = first.filter(pl.col("gone") & simple)
     ledger.count(LineFate.TOLERATED, gone.height)
-    notes = _flip_notes(gone.filter(pl.col("flip")), names, report)
-    _judge_simple(arr.filter(~pl.col("jid").is_in(complex_)), ev, judge, report, keep_rows,
-                  names, notes)
+    notes = _flip_notes(gone, names, report)
+    flipped = pl.col("jid").is_in(again["jid"].unique().implode())
+    for part in (first.filter(simple & ~flipped), again.filter(simple)):
+        _judge_simple(part.select(SIMPLE), firsts, judge, report, keep_rows, names, notes)
     report.now = clock
     report.replays = judge.replays
     return finish_report(report)
+
+
+#: what the simple path reads of an arrangement
+SIMPLE = ("jid", "joint", "rank", "order", "party", "state", "last", "prev", "at", "eid", "src",
+          "line", "item", "idx")
 
 
 def _with_joint(ev: pl.DataFrame, linker: Linker, parties: tuple[str, ...]) -> pl.DataFrame:
@@ -215,63 +225,63 @@ def _arranged(kept: pl.DataFrame, judge: Judge) -> pl.DataFrame:
             tie=(before & (pl.col("at") == pl.col("at").shift(1))).fill_null(False),
             nstate=pl.when(after).then(state.shift(-1)),
             nat=pl.when(after).then(pl.col("at").shift(-1)),
-            flip=flip, gone=flip | (before & flip.shift(1)).fill_null(False),
-            nsrc=pl.col("src").shift(-1), nline=pl.col("line").shift(-1),
-            nitem=pl.col("item").shift(-1)))
+            flip=flip, gone=flip | (before & flip.shift(1)).fill_null(False)))
     near = pl.concat(parts).sort("row")
     return arr.with_columns(
         idx=pl.col("row") - first_row,
-        **{c: near[c] for c in ("prev", "tie", "nstate", "nat", "flip", "gone", "nsrc", "nline",
-                                "nitem")})
+        **{c: near[c] for c in ("prev", "tie", "nstate", "nat", "flip", "gone")})
 
 
 def _tolerated(first: pl.DataFrame, columns: list[str], judge: Judge) -> pl.DataFrame:
     """The platform's ``canceled -> cancel -> canceled`` (KI-1242813) dropped: where one
     party shows ``canceled`` exactly twice (more is the slow path's, :func:`_complex`), the
     ``cancel`` between them and the second ``canceled`` go, as in
-    :func:`~.ordering.arrange`; those orders are arranged again without them."""
+    :func:`~.ordering.arrange`; the orders that had one, arranged again without them."""
     flipped = first.filter(pl.col("flip"))["jid"].unique().implode()
-    if first.filter(pl.col("flip")).height == 0:
-        return first
-    again = _arranged(first.filter(pl.col("jid").is_in(flipped) & ~pl.col("gone"))
-                      .select(columns), judge)
-    return pl.concat([first.filter(~pl.col("jid").is_in(flipped)), again])
+    return _arranged(first.filter(pl.col("jid").is_in(flipped) & ~pl.col("gone"))
+                     .select(columns), judge)
 
 
-def _flip_notes(flips: pl.DataFrame, names: list[str], report: FleetReport
+def _flip_notes(gone: pl.DataFrame, names: list[str], report: FleetReport
                 ) -> dict[str, tuple[str, ...]]:
     """The tolerance notes of the simple orders, as :func:`~.ordering.arrange` words them
-    (one per party, in party order), added to the report."""
-    if flips.height == 0:
+    (one per party, in party order: the ``cancel`` and the ``canceled`` after it), added to
+    the report."""
+    if gone.height == 0:
         return {}
     notes: dict[str, list[str]] = {}
-    rows = flips.sort("jid", "rank").select("joint", "party", "src", "line", "item", "nsrc",
-                                            "nline", "nitem")
-    for joint, party, src, line, item, nsrc, nline, nitem in rows.iter_rows():
+    rows = gone.sort("jid", "rank", "row").select("joint", "party", "src", "line", "item")
+    it = rows.iter_rows()
+    for (joint, party, src, line, item), (_, _, nsrc, nline, nitem) in zip(it, it,
+                                                                          strict=True):
         here = f"{names[src]}:{item if item is not None else line}"
         there = f"{names[nsrc]}:{nitem if nitem is not None else nline}"
         notes.setdefault(joint, []).append(f"{CANCEL_FLIP}: {party} at {here} and {there}")
-    report.ledger.tolerances[CANCEL_FLIP] += 2 * flips.height
+    report.ledger.tolerances[CANCEL_FLIP] += gone.height
     report.tolerated_orders += len(notes)
     for joint, texts in notes.items():
         report.tolerance_notes.extend((joint, t) for t in texts)
     return {k: tuple(v) for k, v in notes.items()}
 
 
-def _complex(first: pl.DataFrame, arr: pl.DataFrame, judge: Judge) -> list[pl.Series]:
+def _complex(first: pl.DataFrame, again: pl.DataFrame, judge: Judge, clock: pl.Expr
+              ) -> list[pl.Series]:
     """Joint ids of the orders the slow path judges (module docstring, item 3), besides the
-    deduplication's: ``first`` is the arrangement before the tolerance, ``arr`` after."""
+    deduplication's: ``first`` is the arrangement before the tolerance, ``again`` the orders
+    it changed, after it."""
+    flipped = pl.col("jid").is_in(again["jid"].unique().implode())
     return [
         first.filter(pl.col("tie"))["jid"],
-        arr.filter(pl.col("tie"))["jid"],
+        again.filter(pl.col("tie"))["jid"],
         first.filter(pl.col("state") == "canceled").group_by("jid", "party").len()
         .filter(pl.col("len") > 2)["jid"],
-        arr.filter(pl.col("state").str.contains("[\x1e\x1f]"))["jid"],
-        _timer_trouble(arr, judge),
+        first.filter(pl.col("state").str.contains("[\x1e\x1f]"))["jid"],
+        _timer_trouble(first.filter(~flipped), judge, clock),
+        _timer_trouble(again, judge, clock),
     ]
 
 
-def _timer_trouble(arr: pl.DataFrame, judge: Judge) -> pl.Series:
+def _timer_trouble(arr: pl.DataFrame, judge: Judge, clock: pl.Expr) -> pl.Series:
     """Joint ids whose timelines may break a timer bound (:func:`~.timers.check_timeline`
     finds an issue): those orders are judged by the slow path, which names the issues."""
     rules = [r for r in judge.timer_rules if r.length is not None and r.armed]
@@ -284,7 +294,7 @@ def _timer_trouble(arr: pl.DataFrame, judge: Judge) -> pl.Series:
         mine = arr.filter((pl.col("party") == rule.party)
                           & pl.col("state").is_in(list(rule.armed)))
         spent = pl.col("nat") - pl.col("at")
-        overdue = pl.col("nstate").is_null() & ((pl.col("clock") - pl.col("at"))
+        overdue = pl.col("nstate").is_null() & ((clock - pl.col("at"))
                                                  > (length + slack))
         fired = (pl.concat_str(pl.col("state"), pl.lit("\x1f"), pl.col("nstate"))
                  .is_in(moves).fill_null(False)
@@ -302,27 +312,31 @@ def _events(rows: pl.DataFrame, names: list[str]) -> list[Event]:
     return [Event(*fields) for fields in zip(*cols, src, pos, strict=True)]
 
 
-def _ids(ev: pl.DataFrame) -> dict[str, tuple[tuple[str, str], ...]]:
-    """Each party's own id of each order: its first record's (``OrderGroups``' ``ids``)."""
-    firsts = ev.sort("rec").group_by("joint", "party", maintain_order=True).agg(
-        pl.col("order").first())
+def _firsts(ev: pl.DataFrame) -> pl.DataFrame:
+    """(jid, joint, party, order): each party's own id of each order, its first record's
+    (``OrderGroups``' ``ids``)."""
+    return ev.sort("rec").group_by("jid", "party", maintain_order=True).agg(
+        pl.col("joint").first(), pl.col("order").first())
+
+
+def _ids(firsts: pl.DataFrame) -> dict[str, tuple[tuple[str, str], ...]]:
     out: dict[str, list[tuple[str, str]]] = {}
-    for joint, party, order in firsts.iter_rows():
+    for joint, party, order in firsts.select("joint", "party", "order").iter_rows():
         out.setdefault(joint, []).append((party, order))
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
 def _judge_complex(ev: pl.DataFrame, judge: Judge, report: FleetReport, keep_rows: bool,
-                   names: list[str]) -> None:
+                   names: list[str], clock: float) -> None:
     parties = judge.parties
     ledger = report.ledger
     if ev.height == 0:
         return
     rows = ev.sort("jid", "rec")
-    ids = _ids(ev)
+    ids = _ids(_firsts(ev))
     events = _events(rows, names)
     joints = rows["joint"].to_list()
-    clocks = rows["clock"].to_list()
+    clocks = rows["clock"].to_list() if "clock" in rows.columns else [clock] * rows.height
     start = 0
     for end in range(1, len(joints) + 1):
         if end == len(joints) or joints[end] != joints[start]:
@@ -340,9 +354,9 @@ def _one(judge: Judge, report: FleetReport, order: str, events: list[Event], clo
     count(report, j, bool(arranged.tolerances), keep_rows, parties)
 
 
-def _judge_simple(arr: pl.DataFrame, ev: pl.DataFrame, judge: Judge, report: FleetReport,
-                  keep_rows: bool, names: list[str], notes: dict[str, tuple[str, ...]]
-                  ) -> None:
+def _judge_simple(arr: pl.DataFrame, firsts: pl.DataFrame, judge: Judge,
+                  report: FleetReport, keep_rows: bool, names: list[str],
+                  notes: dict[str, tuple[str, ...]]) -> None:
     if arr.height == 0:
         return
     parties = judge.parties
@@ -380,7 +394,7 @@ def _judge_simple(arr: pl.DataFrame, ev: pl.DataFrame, judge: Judge, report: Fle
     picked = arr.join(need.select("jid", "pick").filter(pl.col("pick").is_not_null()),
                       left_on=["jid", "idx"], right_on=["jid", "pick"], how="inner")
     at_row = dict(zip(picked["joint"].to_list(), _events(picked, names), strict=True))
-    ids = _ids(ev.filter(pl.col("jid").is_in(need["jid"].implode())))
+    ids = _ids(firsts.filter(pl.col("jid").is_in(need["jid"].implode())))
     for order, key, first, last in need.select("joint", "key", "first", "last").iter_rows():
         rep, verdict, pick, reason = info[key]
         e = at_row.get(order)
