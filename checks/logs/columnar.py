@@ -185,13 +185,23 @@ def _dedupe(ev: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
     dropped for one reason while it was the first of the other: ``arrange`` remembers only
     kept records, so a later record might then be kept there.  Those orders are returned,
     for the slow path."""
-    change = pl.struct("jid", "party", "state", "last", "at")
-    first_change = change.is_first_distinct()
-    first_id = pl.col("eid").is_null() | pl.struct("jid", "eid").is_first_distinct()
-    ev = ev.with_columns(fc=first_change, fe=first_id).with_columns(
+    keys = ["jid", "party", "state", "last", "at"]
+    # only records whose hash is shared can repeat: the exact test runs on those (a hash
+    # collision costs time, never a verdict); they keep their record order
+    has_id = pl.col("eid").is_not_null()
+    shared = ev.with_row_index("r").filter(
+        pl.struct(keys).hash().is_duplicated()
+        | (has_id & pl.struct("jid", "eid").hash().is_duplicated()))
+    shared = shared.select("r", fc=pl.struct(keys).is_first_distinct(),
+                           fe=~has_id | pl.struct("jid", "eid").is_first_distinct())
+    rows = shared["r"].to_numpy()
+    fc = np.ones(ev.height, dtype=bool)
+    fc[rows] = shared["fc"].to_numpy()
+    fe = np.ones(ev.height, dtype=bool)
+    fe[rows] = shared["fe"].to_numpy()
+    ev = ev.with_columns(fc=pl.Series(fc), fe=pl.Series(fe)).with_columns(
         keep=pl.col("fc") & pl.col("fe"))
     dropped = ev.filter(~pl.col("keep"))
-    keys = ["jid", "party", "state", "last", "at"]
     lost_change = dropped.filter(pl.col("fc")).select(keys)  # a first change, dropped
     lost_id = dropped.filter(pl.col("fe") & pl.col("eid").is_not_null()).select("jid", "eid")
     troubled = pl.concat([
