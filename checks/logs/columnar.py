@@ -8,14 +8,17 @@ record costs Rust work, and Python work is paid per *distinct status sequence* (
 
 1. :class:`~.columns.ColumnReader` reads every record into one frame (the streaming reader's
    ledger, line for line);
-2. joint order ids (the linker, once per distinct seller id), record order, and the streaming
-   engine's release points recomputed (:func:`releases`): a released order is judged at the
-   clock of its release; if any record would arrive after its order was released (``late``),
-   the columnar reading cannot say what streaming did, and the run is the streaming engine's;
-3. an order whose records need the feed semantics' slow cases — a duplicate, two changes of
-   one party at the same instant, a second ``canceled`` of one party (the flip), a timer bound
-   broken — is *complex*: it is arranged and judged by :func:`~.ordering.arrange` and
-   :meth:`~.judge.Judge.judge` themselves;
+2. joint order ids (the default rule as one regular expression, else the linker once per
+   distinct id), record order, and the streaming engine's release points recomputed
+   (:func:`releases`): a released order is judged at the clock of its release; if any record
+   would arrive after its order was released (``late``), the columnar reading cannot say what
+   streaming did, and the run is the streaming engine's;
+3. duplicates and the cancel flip are dropped in columns (:func:`_dedupe`,
+   :func:`_tolerated`), where that is provably what :func:`~.ordering.arrange` does; an
+   order that needs the feed semantics' slow cases — an ``eventId`` dropped with one change
+   and reused by another, two changes of one party at one instant, a third ``canceled`` of
+   one party, a timer bound broken — is *complex*: it is arranged and judged by
+   :func:`~.ordering.arrange` and :meth:`~.judge.Judge.judge` themselves;
 4. every other order is *simple*: its records in change order are its status sequence, a
    string key; each distinct key is replayed once, and its verdict (deviating, doomed,
    incomplete, conforming, in progress) is the one :meth:`~.judge.Judge.judge` gives such an
@@ -35,7 +38,7 @@ import polars as pl
 
 from .columns import ColumnReader
 from .fleet import FleetReport, OrderRow, count, finish_report, joint_text, new_report
-from .judge import BAD, DeviationKind, Judge, Judgement, Replay, Verdict
+from .judge import BAD, CONFORMING, IN_PROGRESS, DeviationKind, Judge, Judgement, Replay, Verdict
 from .link import Linker
 from .ordering import CANCEL_FLIP, arrange
 from .parse import LogReader
@@ -43,9 +46,6 @@ from .records import Event, LineFate
 
 #: :data:`~.link.VTEX_SELLER_ID` for polars (ASCII ids only)
 VTEX_SELLER_ID = r"^[A-Za-z][A-Za-z0-9]*-([0-9]+-[0-9]+)$"
-
-CONFORMING = "reached a final status the model allows"
-IN_PROGRESS = "the model allows it to go on"
 
 
 class LateRecords(Exception):
