@@ -202,3 +202,15 @@ def test_dumps_indented_is_json_dumps_indent_2() -> None:
     assert dumps_indented(float("nan")) == "NaN"
     with pytest.raises(TypeError):
         dumps_indented({1, 2})
+
+
+def test_columnar_nothing_usable_is_unknown(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    junk = tmp_path / "junk.jsonl"
+    junk.write_bytes(b"not json\n\n[1]\n")
+    code, out = same(capsys, str(empty), str(junk), "--format", "json")
+    rep = json.loads(out)
+    assert (code, rep["orders"], rep["records"]["total"], rep["records"]["malformed"]) == (
+        3, 0, 2, 2)
