@@ -190,7 +190,7 @@ def test_columnar_without_polars_is_a_usage_error(tmp_path: Path,
     path = write_lines(tmp_path / "f.jsonl", feed_items("100-01", HAPPY))
     monkeypatch.setitem(sys.modules, "ordercheck.checks.logs.columnar", None)
     assert run(capsys, str(path), "--engine", "columnar") == (
-        2, "", "ordercheck: error: --engine columnar: polars is not installed "
+        2, "", "ordercheck: error: --engine columnar: needs polars and numpy "
                "(pip install 'ordercheck[columnar]')\n")
 
 

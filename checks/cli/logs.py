@@ -269,7 +269,7 @@ def _columnar(args: argparse.Namespace, judge: Judge, reader: LogReader, linker:
     try:
         from ..logs.columnar import check_logs_columnar
     except ImportError:
-        raise UsageError("--engine columnar: polars is not installed "
+        raise UsageError("--engine columnar: needs polars and numpy "
                          "(pip install 'ordercheck[columnar]')") from None
     stdin = io.BytesIO(sys.stdin.buffer.read()) if "-" in args.sources else None
 

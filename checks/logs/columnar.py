@@ -69,11 +69,13 @@ def check_logs_columnar(sources: Iterable[str], *, judge: Judge, reader: LogRead
         report.now = now
         report.replays = judge.replays
         return finish_report(report)
-    ev = _with_joint(ev.sort("rec"), linker, parties)
+    ev = ev.sort("rec")  # the read order is by chunk, fallback lines first
+    ev = _with_joint(ev, linker, parties)
     latest = float(ev["at"].max())  # type: ignore[arg-type]
     try:
         released = releases(ev, judge, settle, need_clock=now is None)
     except LateRecords:
+        del ev  # the streaming engine's memory is the open orders, not this frame
         return streaming()
     names = columns.names
     clock = now if now is not None else latest

@@ -77,9 +77,10 @@ class ColumnReader:
                     raw.seek(0)
                     self._lines_file(raw, name)
         self._flush_slow()
-        if not self._frames:
+        frames, self._frames = self._frames, []  # the caller's frame is the only copy
+        if not frames:
             return pl.DataFrame(schema=SCHEMA)
-        return pl.concat(self._frames, how="vertical", rechunk=False)
+        return pl.concat(frames, how="vertical", rechunk=False)
 
     # -- the streaming reader's rows ----------------------------------------------------
     def _src(self, name: str) -> int:
