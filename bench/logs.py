@@ -1,7 +1,8 @@
 """``ordercheck logs`` throughput and memory, end to end, against pm4py token replay.
 
     python bench/logs.py                              # 10^4 and 10^5 orders, ordercheck only
-    python bench/logs.py --pm4py-python /work/pm4py-venv/bin/python   # + pm4py, same logs
+    python -m venv /tmp/pm4py && /tmp/pm4py/bin/pip install pm4py    # once, apart from ours
+    python bench/logs.py --pm4py-python /tmp/pm4py/bin/python     # + pm4py, same logs
     python bench/logs.py --orders 10000 100000 1000000 --engines columnar stream
 
 What is measured, and why so:
