@@ -8,7 +8,7 @@ setup:
 	@command -v dot >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq graphviz)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
 	@command -v spin >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq spin)
-	$(PYTHON) -m pip install -q -e '.[test,dask,fast]'
+	$(PYTHON) -m pip install -q -e '.[test,dask,fast,columnar]'
 
 run: setup
 	ordercheck report --out out/report --diagrams-out docs/diagrams

@@ -49,6 +49,8 @@ class Verdict(enum.Enum):
 
 
 BAD = frozenset({Verdict.DEVIATING, Verdict.DOOMED, Verdict.STUCK})
+CONFORMING = "reached a final status the model allows"  # the reasons of good orders
+IN_PROGRESS = "the model allows it to go on"
 
 
 class DeviationKind(enum.Enum):
@@ -275,7 +277,7 @@ class Judge:
                         f"expected {e.party}: {expected}", DeviationKind.STATUS_NOT_ALLOWED, e)
         issues: list[TimerIssue] = []
         for party in self.parties:
-            timeline = [(e.state, e.at, e.where) for e in events if e.party == party]
+            timeline = [(e.state, e.at, e) for e in events if e.party == party]
             if timeline:
                 issues.extend(check_timeline(self.timer_rules, party, timeline, now,
                                              self.slack))
@@ -301,8 +303,8 @@ class Judge:
                 return done(Verdict.INCOMPLETE, f"no record of the {party}'s order, but the "
                             f"model says it has left {start}")
         if rep.final:
-            return done(Verdict.CONFORMING, "reached a final status the model allows")
-        return done(Verdict.IN_PROGRESS, "the model allows it to go on")
+            return done(Verdict.CONFORMING, CONFORMING)
+        return done(Verdict.IN_PROGRESS, IN_PROGRESS)
 
     # -- evidence ------------------------------------------------------------------------
     def trace(self, j: Judgement) -> list[TraceStep]:

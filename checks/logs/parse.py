@@ -131,22 +131,19 @@ class LogReader:
                 stream = stdin if stdin is not None else sys.stdin.buffer
                 yield from self._stream(_maybe_gunzip(stream), "<stdin>", csv_hint=False)
                 continue
-            path = Path(source)
-            if path.is_dir():
-                files = sorted(p for p in path.rglob("*") if p.is_file())
-            elif path.is_file():
-                files = [path]
-            else:
-                raise UsageError(f"logs: {source}: no such file or folder")
-            for file in files:
-                try:
-                    raw = file.open("rb")
-                except OSError as exc:
-                    raise UsageError(f"logs: {file}: cannot read ({exc.strerror})") from None
-                with raw:
-                    name = str(file)
-                    hint = ".csv" in file.suffixes
-                    yield from self._stream(_maybe_gunzip(raw), name, csv_hint=hint)
+            for file in files_of(source):
+                with open_file(file) as raw:
+                    yield from self.file_events(raw, str(file), csv_hint=csv_hint(file))
+
+    def file_events(self, raw: IO[bytes], name: str, *, csv_hint: bool) -> Iterator[Event]:
+        """Events of one open file (gzip detected); the columnar engine's way in for files
+        that are not plain JSON lines."""
+        yield from self._stream(_maybe_gunzip(raw), name, csv_hint=csv_hint)
+
+    def json_line(self, line: bytes, name: str, lineno: int) -> Iterator[Event]:
+        """Events of one JSON line, exactly as :meth:`_json_lines` reads it there (the
+        columnar engine's fallback for a line its vectorised pattern does not take)."""
+        yield from self._json_lines(line, io.BytesIO(b""), name, start=lineno)
 
     def _stream(self, stream: IO[bytes], name: str, *, csv_hint: bool) -> Iterator[Event]:
         try:
@@ -155,16 +152,17 @@ class LogReader:
             self.ledger.records += 1
             self.ledger.bad(f"{name}:1", f"cannot read ({exc})")
             return
-        head = first.lstrip()
-        if csv_hint or head.startswith(b"order_id,") or head.startswith(b"\xef\xbb\xbforder_id,"):
+        shape = shape_of(first, csv_hint=csv_hint)
+        if shape == "csv":
             yield from self._csv(first, stream, name)
-        elif head.rstrip() == b"[":  # one pretty-printed JSON array: read whole
+        elif shape == "array":  # one pretty-printed JSON array: read whole
             yield from self._array_file(first + stream.read(), name)
         else:
             yield from self._json_lines(first, stream, name)
 
-    def _lines(self, first: bytes, stream: IO[bytes], name: str) -> Iterator[tuple[int, bytes]]:
-        lineno = 1
+    def _lines(self, first: bytes, stream: IO[bytes], name: str,
+               start: int = 1) -> Iterator[tuple[int, bytes]]:
+        lineno = start
         if first:
             yield lineno, first
         try:
@@ -176,14 +174,15 @@ class LogReader:
             self.ledger.bad(f"{name}:{lineno + 1}", f"cannot read further ({exc})")
 
     # -- JSON ------------------------------------------------------------------------------
-    def _json_lines(self, first: bytes, stream: IO[bytes], name: str) -> Iterator[Event]:
+    def _json_lines(self, first: bytes, stream: IO[bytes], name: str,
+                    start: int = 1) -> Iterator[Event]:
         """JSON lines.  A complete Feed v3 item whose domain, status and time are ordinary
         takes an inlined path (most records of a real feed; bench/logs.py measured it at
         twice the speed of the general path); anything else goes through :meth:`_record`,
         which names what is wrong.  Both give the same Event."""
         ledger, domains, feed_set = self.ledger, self.domains, _FEED_SET
         fine: dict[tuple[str, str], bool] = {}  # (party, status) modelled, for this run
-        for lineno, line in self._lines(first, stream, name):
+        for lineno, line in self._lines(first, stream, name, start):
             try:
                 obj = _loads(line)
             except _JSONError as exc:
@@ -369,6 +368,38 @@ class LogReader:
         return Event(intern(order), party, intern(state),
                      intern(last) if last and type(last) is str else None, moment,
                      None if event_id is None else str(event_id), name, pos)
+
+
+def files_of(source: str) -> list[Path]:
+    """The files a source names: itself, or a folder's files (sorted, recursively)."""
+    path = Path(source)
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file())
+    if path.is_file():
+        return [path]
+    raise UsageError(f"logs: {source}: no such file or folder")
+
+
+def open_file(file: Path) -> IO[bytes]:
+    try:
+        return file.open("rb")
+    except OSError as exc:
+        raise UsageError(f"logs: {file}: cannot read ({exc.strerror})") from None
+
+
+def csv_hint(file: Path) -> bool:
+    """A ``.csv`` suffix (also ``.csv.gz``) says CSV whatever the first line holds."""
+    return ".csv" in file.suffixes
+
+
+def shape_of(first: bytes, *, csv_hint: bool) -> str:
+    """``csv``, ``array`` (one pretty-printed JSON array) or ``lines``, by the first line."""
+    head = first.lstrip()
+    if csv_hint or head.startswith(b"order_id,") or head.startswith(b"\xef\xbb\xbforder_id,"):
+        return "csv"
+    if head.rstrip() == b"[":
+        return "array"
+    return "lines"
 
 
 def _maybe_gunzip(stream: IO[bytes]) -> IO[bytes]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..errors import UsageError
 
@@ -106,10 +107,18 @@ def parse_overrides(values: Iterable[str], names: Iterable[str]) -> dict[str, fl
     return out
 
 
+class Located(Protocol):
+    """A record that can say where it is (``file:line``), formatted only when asked."""
+
+    @property
+    def where(self) -> str: ...
+
+
 def check_timeline(rules: Sequence[TimerRule], party: str,
-                   timeline: Sequence[tuple[str, float, str]], now: float,
+                   timeline: Sequence[tuple[str, float, Located]], now: float,
                    slack: float) -> list[TimerIssue]:
-    """Timer issues of one party's timeline [(status, entered at, where)]."""
+    """Timer issues of one party's timeline [(status, entered at, record)]; a record's
+    ``where`` is formatted only for an issue (a fleet checks millions of records)."""
     issues: list[TimerIssue] = []
     for rule in rules:
         if rule.party != party or rule.length is None:
@@ -120,7 +129,7 @@ def check_timeline(rules: Sequence[TimerRule], party: str,
             if k + 1 == len(timeline):
                 if now - at > rule.length + slack:
                     issues.append(TimerIssue("overdue", rule.name, party, status, now - at,
-                                             rule.length, where))
+                                             rule.length, where.where))
                 continue
             nxt, left, where_next = timeline[k + 1]
             if (status, nxt) not in rule.only_moves:
@@ -128,10 +137,10 @@ def check_timeline(rules: Sequence[TimerRule], party: str,
             spent = left - at
             if spent > rule.length + slack:
                 issues.append(TimerIssue("fired-late", rule.name, party, status, spent,
-                                         rule.length, where_next))
+                                         rule.length, where_next.where))
             elif spent < rule.length - slack:
                 issues.append(TimerIssue("fired-early", rule.name, party, status, spent,
-                                         rule.length, where_next))
+                                         rule.length, where_next.where))
     return issues
 
 
