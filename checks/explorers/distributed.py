@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..explore import Bounds, Explorable, Progress, StateGraph
-from .levels import Expansion, Shard, expand, explore_levels, worker_error
+from .levels import Broadcast, Shard, expand, explore_levels, worker_error
 from .spec import SystemSpec, spec_of
 
 __all__ = ["Distributed"]
@@ -49,7 +49,7 @@ def _step(run: str, spec: SystemSpec, step: str, arg: Any) -> Any:
         raise worker_error(exc) from None
 
 
-class _DaskCluster:
+class _DaskCluster(Broadcast):
     """A :class:`~.levels.Cluster` over a ``distributed.Client``: worker ``w`` is the w-th
     worker address in sorted order, and every step of shard ``w`` runs there."""
 
@@ -71,15 +71,6 @@ class _DaskCluster:
 
     def seed(self, w: int, state: int) -> None:
         self._submit(w, "seed", state).result()
-
-    def expand(self, chunks: list[list[int]]) -> list[Expansion]:
-        return self._all("expand", chunks)
-
-    def dedup(self, parts: list[list[int]]) -> list[list[int]]:
-        return self._all("dedup", parts)
-
-    def assign(self, numbers: list[list[int]]) -> list[list[int]]:
-        return self._all("assign", numbers)
 
     def release(self) -> None:
         self._all("release", [None] * self.workers)

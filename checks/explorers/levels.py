@@ -135,6 +135,23 @@ class Cluster(Protocol):
     def assign(self, numbers: list[list[int]]) -> list[list[int]]: ...
 
 
+class Broadcast:
+    """The steps every worker runs at once, for clusters that send one message per worker
+    and gather the answers in worker order (:meth:`_all`); subclasses differ only in how."""
+
+    def _all(self, step: str, args: list[Any]) -> list[Any]:
+        raise NotImplementedError
+
+    def expand(self, chunks: list[list[int]]) -> list[Expansion]:
+        return self._all("expand", chunks)
+
+    def dedup(self, parts: list[list[int]]) -> list[list[int]]:
+        return self._all("dedup", parts)
+
+    def assign(self, numbers: list[list[int]]) -> list[list[int]]:
+        return self._all("assign", numbers)
+
+
 def _chunks(items: list[int], k: int) -> list[list[int]]:
     size, extra = divmod(len(items), k)
     out, at = [], 0

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..explore import Bounds, Explorable, Progress, StateGraph
-from .levels import Expansion, Shard, expand, explore_levels, worker_error
+from .levels import Broadcast, Shard, expand, explore_levels, worker_error
 from .spec import SystemSpec, spec_of
 
 __all__ = ["Parallel"]
@@ -58,7 +58,7 @@ def _serve(conn: Connection, spec: SystemSpec | None) -> None:
             conn.send(("error", worker_error(exc)))
 
 
-class _Processes:
+class _Processes(Broadcast):
     """A :class:`~.levels.Cluster` of local processes."""
 
     def __init__(self, workers: int, spec: SystemSpec | None) -> None:
@@ -90,15 +90,6 @@ class _Processes:
         status, value = self.conns[w].recv()
         if status == "error":
             raise value
-
-    def expand(self, chunks: list[list[int]]) -> list[Expansion]:
-        return self._all("expand", chunks)
-
-    def dedup(self, parts: list[list[int]]) -> list[list[int]]:
-        return self._all("dedup", parts)
-
-    def assign(self, numbers: list[list[int]]) -> list[list[int]]:
-        return self._all("assign", numbers)
 
     def close(self) -> None:
         for conn in self.conns:
