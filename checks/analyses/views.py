@@ -96,7 +96,16 @@ class LazyStep(StepView):
 
 class Memo:
     """Predicate values memoised by the control value (state predicates) or by the control
-    value and action (step predicates), for the evaluations that read nothing else."""
+    value and action (step predicates), for the evaluations that read nothing else.
+
+    A step's target control value is a function of its source control value and its action:
+    one step changes only the acting party's configuration, to the target of the transition
+    the action names (a loss or an ignored delivery changes none).  So a step predicate
+    that read only statuses (of ``before`` and ``after``) and the action gives the same
+    answer on every step with that source control value and action, whatever the channels
+    hold — and the expensive part, the real target under symmetry reduction, is built once
+    per key.  ``tests/test_graph_arrays.py`` checks the premise on the VTEX models.
+    """
 
     def __init__(self, views: Views) -> None:
         self.views = views
@@ -124,6 +133,6 @@ class Memo:
         reads = views.state_reads
         step = views.step(i, label, j)
         value = bool(pred(step))
-        if views.state_reads == reads and not step.after_read:  # type: ignore[attr-defined]
+        if views.state_reads == reads:
             self._steps[key] = value
         return value
