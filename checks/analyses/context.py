@@ -19,8 +19,8 @@ import numpy as np
 from ..explore import StateGraph
 from ..findings import Path, Statuses
 from ..properties import JointView, StepView
-from . import arrays
-from .arrays import CSR, Mask
+from . import arrays, scan
+from .arrays import CSR, Ints, Mask
 from .views import LazyStep, LazyView, Memo
 
 
@@ -170,6 +170,34 @@ class Context:
     def g(self) -> nx.DiGraph:
         """The graph in networkx (not used by the analyses; kept for callers)."""
         return to_networkx(self.graph)
+
+    @cached_property
+    def labels(self) -> Ints:
+        """The action of every edge (``StateGraph.succ_label`` as numpy)."""
+        return np.asarray(self.graph.succ_label, dtype=np.int64)
+
+    @cached_property
+    def ctrl_ids(self) -> Ints:
+        """Per state, a number for its control value (equal numbers, equal control)."""
+        mask = self.views._mask
+        if self.system.control_bits < 63:
+            ctrl = np.fromiter((s & mask for s in self.graph.states), dtype=np.int64,
+                               count=self.n)
+            return np.unique(ctrl, return_inverse=True)[1].astype(np.int64)
+        ids: dict[int, int] = {}
+        return np.fromiter((ids.setdefault(s & mask, len(ids)) for s in self.graph.states),
+                           dtype=np.int64, count=self.n)
+
+    @cached_property
+    def state_groups(self) -> tuple[Ints, Ints, Ints]:
+        """States grouped by control value (:func:`.scan.groups`)."""
+        return scan.groups(self.ctrl_ids)
+
+    @cached_property
+    def step_groups(self) -> tuple[Ints, Ints, Ints]:
+        """Edges grouped by (source control value, action) (:func:`.scan.groups`)."""
+        keys = self.ctrl_ids[self.csr.src] * max(len(self.system.labels), 1) + self.labels
+        return scan.groups(keys)
 
     @cached_property
     def final_mask(self) -> Mask:

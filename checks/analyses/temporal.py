@@ -18,7 +18,7 @@ import numpy as np
 from ..findings import Finding, FindingKind, Path, Severity
 from ..properties import LeadsTo, NeverAfter, Property, StepView
 from ..protocol import NETWORK_ACTOR, TIMER_ACTOR
-from . import arrays
+from . import arrays, scan
 from .context import Context
 
 Witnesses = dict[str, Path]
@@ -31,9 +31,13 @@ def _common(prop: Property, kind: FindingKind) -> dict[str, Any]:
 
 def _first_step(ctx: Context, pred: Callable[[StepView], bool], want: bool = True
                 ) -> tuple[int, int, int] | None:
-    """The step (i, action, j) where ``pred`` is ``want`` whose source is shallowest."""
+    """The step (i, action, j) where ``pred`` is ``want`` whose source is shallowest (the
+    first in edge order when states are numbered breadth first, as every back end does)."""
     graph = ctx.graph
-    best = None
+    depth = np.asarray(graph.depth, dtype=np.int64)
+    if not len(depth) or bool((np.diff(depth) >= 0).all()):
+        return scan.first_step(ctx, pred, want)
+    best = None  # another numbering: shallowest source first, the plain way
     for i in range(graph.expanded):
         if best is not None and graph.depth[i] >= graph.depth[best[0]]:
             continue
@@ -46,7 +50,7 @@ def _first_step(ctx: Context, pred: Callable[[StepView], bool], want: bool = Tru
 
 def always(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
     """Every reachable state satisfies ``holds``: the shallowest bad state is the trace."""
-    bad = [i for i in range(ctx.n) if not ctx.holds(prop.holds, i)]
+    bad = np.flatnonzero(~scan.state_values(ctx, prop.holds)).tolist()
     if not bad:
         return []
     return [Finding(state=bad[0], path=ctx.path_to(bad[0]), count=len(bad),
@@ -66,10 +70,10 @@ def always_step(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
 
 def sometimes(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
     """Some reachable state satisfies ``holds``; its shortest path is the witness."""
-    for i in range(ctx.n):
-        if ctx.holds(prop.holds, i):
-            witnesses[prop.name] = ctx.path_to(i)
-            return []
+    i = scan.first_state(ctx, prop.holds)
+    if i is not None:
+        witnesses[prop.name] = ctx.path_to(i)
+        return []
     return _no_witness(ctx, prop)
 
 
@@ -137,7 +141,7 @@ def leads_to(ctx: Context, prop: LeadsTo, witnesses: Witnesses) -> list[Finding]
     auto_label = np.array([lab.actor in automatic_actors for lab in system.labels] or [False],
                           dtype=bool)
     n = graph.n_states
-    waiting = np.array([not ctx.holds(prop.response, i) for i in range(n)], dtype=bool)
+    waiting = ~scan.state_values(ctx, prop.response)
     wait = waiting & ctx.expanded_mask  # the subgraph the trap search runs in
     src, dst = csr.src, csr.succ
     auto_edge = auto_label[np.asarray(graph.succ_label, dtype=np.int64)] if len(dst) else (

@@ -113,26 +113,37 @@ class Memo:
         self._steps: dict[tuple[Any, int, int], bool] = {}
 
     def state(self, pred: Callable[[JointView], bool], i: int) -> bool:
+        return self.state_value(pred, i)[0]
+
+    def state_value(self, pred: Callable[[JointView], bool], i: int) -> tuple[bool, bool]:
+        """(value, whether it holds for every state with ``i``'s control value)."""
         views = self.views
         key = (pred, views.graph.states[i] & views._mask)
         hit = self._states.get(key)
         if hit is not None:
-            return hit
+            return hit, True
         reads = views.state_reads
         value = bool(pred(views[i]))
         if views.state_reads == reads:
             self._states[key] = value
-        return value
+            return value, True
+        return value, False
 
     def step(self, pred: Callable[[StepView], bool], i: int, label: int, j: int) -> bool:
+        return self.step_value(pred, i, label, j)[0]
+
+    def step_value(self, pred: Callable[[StepView], bool], i: int, label: int, j: int
+                   ) -> tuple[bool, bool]:
+        """(value, whether it holds for every step with ``i``'s control value and
+        ``label``)."""
         views = self.views
         key = (pred, views.graph.states[i] & views._mask, label)
         hit = self._steps.get(key)
         if hit is not None:
-            return hit
+            return hit, True
         reads = views.state_reads
-        step = views.step(i, label, j)
-        value = bool(pred(step))
+        value = bool(pred(views.step(i, label, j)))
         if views.state_reads == reads:
             self._steps[key] = value
-        return value
+            return value, True
+        return value, False
