@@ -164,3 +164,51 @@ def test_step_target_control_is_a_function_of_source_control_and_action(
             assert seen.setdefault(key, target) == target
             checked += 1
     assert checked == graph.n_edges and len(seen) < checked
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=40))
+def test_groups_are_the_equal_keys_in_first_occurrence_order(keys):
+    from ordercheck.checks.analyses.scan import groups
+
+    first, members, bounds = groups(np.asarray(keys, dtype=np.int64))
+    expected: dict[int, list[int]] = {}
+    for i, k in enumerate(keys):
+        expected.setdefault(k, []).append(i)
+    assert [members[a:b].tolist() for a, b in bounds.tolist()] == list(expected.values())
+    assert first.tolist() == [g[0] for g in expected.values()]
+
+
+def _plain_first_step(ctx, pred, want):
+    for i in range(ctx.graph.expanded):
+        for label, j in ctx.graph.successors(i):
+            if bool(pred(ctx.views.step(i, label, j))) == want:
+                return (i, label, j)
+    return None
+
+
+STEP_PREDICATES = {
+    "reads the action only": lambda s: s.event == "change_seller",
+    "reads the target": lambda s: s.after.status["payment"] == "approved",
+    "reads messages in flight": lambda s: len(s.before.in_flight) + len(s.after.in_flight) > 3,
+    "reads timers late": lambda s: s.before.status["seller-1"] != "cancel" or bool(
+        s.before.timers),
+}
+
+
+@pytest.mark.parametrize("name", list(STEP_PREDICATES))
+def test_grouped_scans_equal_the_plain_loops(name):
+    """First step/state and every state's value, grouped by control value (and action),
+    equal the plain loops, whether the predicate reads only statuses or more."""
+    from ordercheck.checks.analyses import scan
+
+    graph = explore(TransitionSystem(documented(2), delivery="unordered", symmetry=True))
+    pred = STEP_PREDICATES[name]
+    for want in (True, False):
+        expected = _plain_first_step(Context(graph), pred, want)
+        assert scan.first_step(Context(graph), pred, want) == expected
+    state_pred = lambda v: bool(v.in_flight) or v.status["payment"] == "denied"  # noqa: E731
+    ctx = Context(graph)
+    plain = [bool(state_pred(ctx.views[i])) for i in range(ctx.n)]
+    assert scan.state_values(Context(graph), state_pred).tolist() == plain
+    assert scan.first_state(Context(graph), state_pred) == plain.index(True)

@@ -15,6 +15,7 @@ boolean masks of length ``n``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -26,55 +27,54 @@ Ints = npt.NDArray[np.int64]
 
 
 class CSR:
-    """One directed graph as numpy arrays, with its reverse built on first use."""
+    """One directed graph as numpy arrays (32-bit where they fit, no copy of the explorer's
+    ``array('i')``), with scipy matrices of it and of its reverse built on first use."""
 
     def __init__(self, n: int, off: Sequence[int], succ: Sequence[int]) -> None:
         self.n = n
         self.off: Ints = np.asarray(off, dtype=np.int64)[: n + 1]
-        self.succ: Ints = np.asarray(succ, dtype=np.int64)
+        succ_arr = np.asarray(succ)
+        small = n < 2**31 and len(succ_arr) < 2**31
+        self.index = np.int32 if small else np.int64  # scipy's index dtype for this size
+        self.succ: Ints = succ_arr.astype(self.index, copy=False)
         #: edge -> its source state (same order as ``succ``)
-        self.src: Ints = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.off))
-        self._rev: tuple[Ints, Ints] | None = None
+        self.src: Ints = np.repeat(np.arange(n, dtype=self.index), np.diff(self.off))
+
+    @cached_property
+    def adjacency(self) -> csr_array:
+        return csr_array((np.ones(len(self.succ), dtype=np.int8), self.succ,
+                          self.off.astype(self.index)), shape=(self.n, self.n))
+
+    @cached_property
+    def reversed(self) -> csr_array:
+        """The reverse graph; each state's predecessors ascending (a counting sort)."""
+        return csr_array(self.adjacency.T.tocsr())
 
     def matrix(self, keep: Mask | None = None) -> csr_array:
         """The adjacency matrix, optionally of the subgraph induced by ``keep``."""
-        src, dst = self.src, self.succ
-        if keep is not None:
-            inside = keep[src] & keep[dst]
-            src, dst = src[inside], dst[inside]
-        data = np.ones(len(src), dtype=np.int8)
-        return csr_array((data, (src, dst)), shape=(self.n, self.n))
-
-    @property
-    def reverse(self) -> tuple[Ints, Ints]:
-        """(offsets, sources) of the reversed graph, sources ascending per target."""
-        if self._rev is None:
-            order = np.argsort(self.succ, kind="stable")
-            counts = np.bincount(self.succ, minlength=self.n)
-            roff = np.zeros(self.n + 1, dtype=np.int64)
-            np.cumsum(counts, out=roff[1:])
-            self._rev = (roff, self.src[order])
-        return self._rev
+        if keep is None:
+            return self.adjacency
+        inside = keep[self.src] & keep[self.succ]
+        src, dst = self.src[inside], self.succ[inside]
+        return csr_array((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(self.n, self.n))
 
 
 def reaches(g: CSR, targets: Iterable[int] | Mask, keep: Mask | None = None) -> Mask:
     """States from which some target is reachable (through ``keep`` states only, when
-    given): one multi-source BFS over the reversed graph, from a virtual root."""
+    given): one breadth-first search over the reversed graph from a virtual root whose
+    successors are the targets."""
     mask = _as_mask(g.n, targets)
     if not mask.any():
         return mask
-    src, dst = g.succ, g.src  # reversed edges
-    if keep is not None:
-        inside = keep[src] & keep[dst]
-        src, dst = src[inside], dst[inside]
-    roots = np.flatnonzero(mask)
-    root = g.n
-    src = np.concatenate([src, np.full(len(roots), root, dtype=np.int64)])
-    dst = np.concatenate([dst, roots])
-    m = csr_array((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(g.n + 1, g.n + 1))
-    order = breadth_first_order(m, root, directed=True, return_predecessors=False)
+    rev = g.reversed if keep is None else csr_array(g.matrix(keep).T.tocsr())
+    roots = np.flatnonzero(mask).astype(rev.indices.dtype)
+    indptr = np.concatenate([rev.indptr, [rev.indptr[-1] + len(roots)]]).astype(
+        rev.indices.dtype)
+    m = csr_array((np.ones(len(rev.indices) + len(roots), dtype=np.int8),
+                   np.concatenate([rev.indices, roots]), indptr), shape=(g.n + 1, g.n + 1))
+    order = breadth_first_order(m, g.n, directed=True, return_predecessors=False)
     out = np.zeros(g.n, dtype=bool)
-    out[order[order < root]] = True
+    out[order[order < g.n]] = True
     return out
 
 
@@ -123,8 +123,8 @@ def successors(g: CSR, v: int) -> list[int]:
 def predecessors(g: CSR, v: int) -> list[int]:
     """Distinct predecessors of ``v``, ascending (networkx's order for a graph built by
     adding each state's edges in state order)."""
-    roff, rsrc = g.reverse
-    return list(dict.fromkeys(rsrc[roff[v]:roff[v + 1]].tolist()))
+    rev = g.reversed
+    return list(dict.fromkeys(rev.indices[rev.indptr[v]:rev.indptr[v + 1]].tolist()))
 
 
 def bfs_first(g: CSR, source: int, targets: Callable[[int], bool],

@@ -24,17 +24,20 @@ if TYPE_CHECKING:
 
 
 def groups(keys: Ints) -> tuple[Ints, Ints, Ints]:
-    """(first member of each group in order of first occurrence, members grouped and
-    ascending, offsets of each group in the members) of the equal values of ``keys``."""
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")  # groups by first occurrence
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    gid = rank[inverse]
-    members = np.argsort(gid, kind="stable")
-    off = np.zeros(len(order) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(gid, minlength=len(order)), out=off[1:])
-    return first[order], members, off
+    """The equal values of ``keys`` as groups: (each group's first member, in order of
+    first occurrence; all members, each group's ascending and contiguous; each group's
+    ``[start, end)`` in the members, rows in the order of the first members).  One stable
+    sort, so it scales to tens of millions of edges."""
+    if not len(keys):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros((0, 2), dtype=np.int64)
+    members = np.argsort(keys, kind="stable")
+    ordered = keys[members]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    first = members[starts]
+    order = np.argsort(first, kind="stable")
+    bounds = np.append(starts, len(keys))
+    return first[order], members, np.stack([bounds[:-1][order], bounds[1:][order]], axis=1)
 
 
 def state_values(ctx: Context, pred: Callable[[JointView], bool]) -> Mask:
@@ -43,7 +46,7 @@ def state_values(ctx: Context, pred: Callable[[JointView], bool]) -> Mask:
     out = np.zeros(ctx.n, dtype=bool)
     for g, i in enumerate(first.tolist()):
         value, shared = ctx.memo.state_value(pred, i)
-        group = members[off[g]:off[g + 1]]
+        group = members[off[g, 0]:off[g, 1]]
         if shared:
             out[group] = value
         else:
@@ -87,7 +90,7 @@ def _first(first: Ints, members: Ints, off: Ints, none: int, want: bool,
         if v == want:
             best = k
         elif not shared:
-            private.append(members[off[g] + 1:off[g + 1]])
+            private.append(members[off[g, 0] + 1:off[g, 1]])
     if private:
         for k in np.sort(np.concatenate(private)).tolist():
             if k >= best:
