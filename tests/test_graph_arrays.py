@@ -212,3 +212,20 @@ def test_grouped_scans_equal_the_plain_loops(name):
     plain = [bool(state_pred(ctx.views[i])) for i in range(ctx.n)]
     assert scan.state_values(Context(graph), state_pred).tolist() == plain
     assert scan.first_state(Context(graph), state_pred) == plain.index(True)
+
+
+def test_wide_control_values_are_numbered_the_same_way(monkeypatch):
+    """Control values too wide for int64 are numbered through a dict: same groups."""
+    from ordercheck.checks.analyses import scan
+
+    graph = explore(TransitionSystem(documented(2), delivery="fifo"))
+    narrow = Context(graph).ctrl_ids
+    monkeypatch.setattr(graph.system, "control_bits", 64)
+    wide = Context(graph).ctrl_ids
+
+    def listed(ids: np.ndarray) -> list[list[int]]:
+        _, members, bounds = scan.groups(ids)
+        return [members[a:b].tolist() for a, b in bounds.tolist()]
+
+    assert listed(narrow) == listed(wide)
+    assert len(listed(narrow)) < graph.n_states  # states do share control values
