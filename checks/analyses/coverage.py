@@ -7,6 +7,8 @@ whose guard never holds is ``dead transition: seller a --go--> b`` with its guar
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..findings import Finding, FindingKind, Severity
 from ..properties import Property
 from .context import Context
@@ -16,8 +18,9 @@ def unreachable_statuses(ctx: Context, prop: Property) -> list[Finding]:
     if not ctx.graph.complete:
         return []
     seen: dict[str, set[str]] = {p: set() for p in ctx.system.parties}
-    for i in range(ctx.n):
-        for p, s in ctx.views[i].status.items():
+    mask = ctx.views._mask
+    for ctrl in {s & mask for s in ctx.graph.states}:  # statuses depend on control only
+        for p, s in ctx.views.control(ctrl)[0].items():
             seen[p].add(s)
     parties = ctx.system.parties
     for p, same in getattr(ctx.system, "counterparts", {}).items():
@@ -39,7 +42,8 @@ def dead_transitions(ctx: Context, prop: Property) -> list[Finding]:
     if not ctx.graph.complete:
         return []
     labels = ctx.system.labels
-    fired = {labels[lab].transition for lab in ctx.graph.succ_label}
+    fired = {labels[lab].transition for lab in np.unique(np.asarray(ctx.graph.succ_label,
+                                                                      dtype=np.int64)).tolist()}
     fired |= _counterpart_transitions(ctx, fired)
     return [Finding(
         kind=FindingKind.DEAD_TRANSITION, property=prop.name, severity=Severity(prop.severity),

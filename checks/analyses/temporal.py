@@ -13,12 +13,13 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import networkx as nx
+import numpy as np
 
 from ..findings import Finding, FindingKind, Path, Severity
 from ..properties import LeadsTo, NeverAfter, Property, StepView
 from ..protocol import NETWORK_ACTOR, TIMER_ACTOR
-from .context import Context, reaches
+from . import arrays, scan
+from .context import Context
 
 Witnesses = dict[str, Path]
 
@@ -28,16 +29,20 @@ def _common(prop: Property, kind: FindingKind) -> dict[str, Any]:
             "cite": prop.cite, "description": prop.description}
 
 
-def _first_step(ctx: Context, pred: Callable[[StepView], bool]
+def _first_step(ctx: Context, pred: Callable[[StepView], bool], want: bool = True
                 ) -> tuple[int, int, int] | None:
-    """The step (i, action, j) satisfying ``pred`` whose source is shallowest."""
+    """The step (i, action, j) where ``pred`` is ``want`` whose source is shallowest (the
+    first in edge order when states are numbered breadth first, as every back end does)."""
     graph = ctx.graph
-    best = None
+    depth = np.asarray(graph.depth, dtype=np.int64)
+    if not len(depth) or bool((np.diff(depth) >= 0).all()):
+        return scan.first_step(ctx, pred, want)
+    best = None  # another numbering: shallowest source first, the plain way
     for i in range(graph.expanded):
         if best is not None and graph.depth[i] >= graph.depth[best[0]]:
             continue
         for label, j in graph.successors(i):
-            if pred(ctx.views.step(i, label, j)):
+            if ctx.step_holds(pred, i, label, j) == want:
                 best = (i, label, j)
                 break
     return best
@@ -45,7 +50,7 @@ def _first_step(ctx: Context, pred: Callable[[StepView], bool]
 
 def always(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
     """Every reachable state satisfies ``holds``: the shallowest bad state is the trace."""
-    bad = [i for i in range(ctx.n) if not prop.holds(ctx.views[i])]
+    bad = np.flatnonzero(~scan.state_values(ctx, prop.holds)).tolist()
     if not bad:
         return []
     return [Finding(state=bad[0], path=ctx.path_to(bad[0]), count=len(bad),
@@ -54,7 +59,7 @@ def always(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
 
 def always_step(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
     """Every reachable step satisfies ``holds``: path plus the bad step."""
-    hit = _first_step(ctx, lambda s: not prop.holds(s))
+    hit = _first_step(ctx, prop.holds, want=False)
     if hit is None:
         return []
     i, label, j = hit
@@ -65,10 +70,10 @@ def always_step(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
 
 def sometimes(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
     """Some reachable state satisfies ``holds``; its shortest path is the witness."""
-    for i in range(ctx.n):
-        if prop.holds(ctx.views[i]):
-            witnesses[prop.name] = ctx.path_to(i)
-            return []
+    i = scan.first_state(ctx, prop.holds)
+    if i is not None:
+        witnesses[prop.name] = ctx.path_to(i)
+        return []
     return _no_witness(ctx, prop)
 
 
@@ -101,8 +106,7 @@ def never_after(ctx: Context, prop: NeverAfter, witnesses: Witnesses) -> list[Fi
         if i >= graph.expanded:
             continue
         for label, j in graph.successors(i):
-            step = ctx.views.step(i, label, j)
-            if triggered and prop.then(step):
+            if triggered and ctx.step_holds(prop.then, i, label, j):
                 path = [(label, j)]
                 cur: tuple[int, bool] | None = node
                 while cur is not None:
@@ -110,9 +114,9 @@ def never_after(ctx: Context, prop: NeverAfter, witnesses: Witnesses) -> list[Fi
                     path.append((back[1] if back else -1, cur[0]))
                     cur = back[0] if back else None
                 path.reverse()
-                return [Finding(state=j, path=path, action=step.label,
+                return [Finding(state=j, path=path, action=ctx.system.labels[label],
                                 members=frozenset({j}), **_common(prop, FindingKind.HISTORY))]
-            nxt = (j, triggered or prop.after(step))
+            nxt = (j, triggered or ctx.step_holds(prop.after, i, label, j))
             if nxt not in parent:
                 parent[nxt] = (node, label)
                 queue.append(nxt)
@@ -132,47 +136,52 @@ def leads_to(ctx: Context, prop: LeadsTo, witnesses: Witnesses) -> list[Finding]
     graph = ctx.graph
     if not graph.complete:
         return []
-    system, views, g = ctx.system, ctx.views, ctx.g
+    system, csr = ctx.system, ctx.csr
     automatic_actors = {*system.workflow.automatic_actors, TIMER_ACTOR, NETWORK_ACTOR}
-    auto_label = [lab.actor in automatic_actors for lab in system.labels]
+    auto_label = np.array([lab.actor in automatic_actors for lab in system.labels] or [False],
+                          dtype=bool)
     n = graph.n_states
-    waiting = [not prop.response(views[i]) for i in range(n)]
-    wait_nodes = [i for i in range(n) if waiting[i] and graph.is_expanded(i)]
-    sub = g.subgraph(wait_nodes)
-    traps = {i for i in wait_nodes
-             if not any(auto_label[lab] for lab, _ in graph.successors(i))}
-    work = [set(wait_nodes)]
-    while work:
-        region = work.pop()
-        for comp in nx.strongly_connected_components(sub.subgraph(region)):
-            if len(comp) == 1:
-                (only,) = comp
-                if not sub.has_edge(only, only):
-                    continue
-            leaving = {i for i in comp if any(auto_label[lab] and j not in comp
-                                              for lab, j in graph.successors(i))}
-            if not leaving:
-                traps |= comp
-            elif len(leaving) < len(comp):
-                work.append(comp - leaving)
-    if not traps:
+    waiting = ~scan.state_values(ctx, prop.response)
+    wait = waiting & ctx.expanded_mask  # the subgraph the trap search runs in
+    src, dst = csr.src, csr.succ
+    auto_edge = auto_label[np.asarray(graph.succ_label, dtype=np.int64)] if len(dst) else (
+        np.zeros(0, dtype=bool))
+    has_auto = np.zeros(n, dtype=bool)
+    has_auto[src[auto_edge]] = True
+    traps = wait & ~has_auto  # people may idle here for ever
+    loops = arrays.self_loops(csr) & wait
+    region = wait
+    while region.any():  # Emerson-Lei: drop the states an automatic step leaves, repeat
+        count, comp = arrays.strong_components(csr, keep=region)
+        sizes = np.bincount(comp[region], minlength=count)
+        cyclic = sizes > 1
+        cyclic[comp[loops & region]] = True
+        out = auto_edge & region[src] & (comp[src] != comp[dst])
+        leaving = np.zeros(n, dtype=bool)
+        leaving[src[out]] = True
+        n_leaving = np.bincount(comp[leaving & region], minlength=count)
+        traps |= region & (cyclic & (n_leaving == 0))[comp]
+        region = region & (cyclic & (n_leaving > 0) & (n_leaving < sizes))[comp] & ~leaving
+    if not traps.any():
         return []
-    can_trap = reaches(sub, sorted(traps))
-    for i in range(n):  # BFS order: the first is the shallowest
-        if waiting[i] and prop.trigger(views[i]) and i in can_trap:
+    can_trap = arrays.reaches(csr, traps, keep=wait)
+    for i in np.flatnonzero(can_trap).tolist():  # BFS order: the first is the shallowest
+        if waiting[i] and ctx.holds(prop.trigger, i):
             path = graph.path_to(i)
-            tail = nx.shortest_path(sub, i, _nearest(sub, i, traps))
+            nearest = arrays.bfs_first(csr, i, lambda v: bool(traps[v]), keep=wait)
+            assert nearest is not None, "a state in can_trap reaches a trap"
+            tail = arrays.shortest_path(csr, i, nearest, keep=wait)
+            assert tail is not None
             loop_start = len(path) - 1
             for a, b in itertools.pairwise(tail):
-                path.append((g[a][b]["labels"][0], b))
-            return [Finding(state=i, path=path, loop_start=loop_start, count=len(can_trap),
-                            members=frozenset(can_trap), fairness=prop.fairness,
+                path.append((_first_label(graph, a, b), b))
+            members = np.flatnonzero(can_trap).tolist()
+            return [Finding(state=i, path=path, loop_start=loop_start, count=len(members),
+                            members=frozenset(members), fairness=prop.fairness,
                             **_common(prop, FindingKind.LIVENESS))]
     return []
 
 
-def _nearest(g: nx.DiGraph, source: int, targets: set[int]) -> int:
-    for node in nx.bfs_tree(g, source):
-        if node in targets:
-            return node
-    raise AssertionError("target unreachable")
+def _first_label(graph: Any, a: int, b: int) -> int:
+    """The first action (in edge order) of the steps from ``a`` to ``b``."""
+    return next(label for label, j in graph.successors(a) if j == b)

@@ -7,6 +7,8 @@ party, status), its shallowest occurrence as the trace.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..findings import Finding, FindingKind, Severity
 from ..properties import Property
 from .context import Context
@@ -17,18 +19,26 @@ def unhandled_messages(ctx: Context, prop: Property) -> list[Finding]:
     best: dict[tuple[str, str, str], tuple[int, int, int, int]] = {}
     counts: dict[tuple[str, str, str], int] = {}
     members: dict[tuple[str, str, str], set[int]] = {}
-    for i in range(graph.expanded):
-        for label, j in graph.successors(i):
-            lab = labels[label]
-            if not lab.ignored or views[i].final[lab.party]:
-                continue
-            key = (lab.message, lab.party, views[i].status[lab.party])
-            counts[key] = counts.get(key, 0) + 1
-            members.setdefault(key, set()).add(j)
-            known = best.get(key)
-            if known is None or graph.depth[i] < known[0] or (
-                    graph.depth[i] == known[0] and i < known[1]):
-                best[key] = (graph.depth[i], i, label, j)
+    # only deliveries a party ignores can be unhandled: find those edges in one pass over
+    # the arrays, then look at each in edge order (source ascending, as before)
+    ignored = np.array([lab.ignored for lab in labels] or [False], dtype=bool)
+    csr = ctx.csr
+    succ_label = np.asarray(graph.succ_label, dtype=np.int64)
+    hits = np.flatnonzero(ignored[succ_label] & (csr.src < graph.expanded)) if len(
+        succ_label) else np.zeros(0, dtype=np.int64)
+    mask, states, depth = views._mask, graph.states, graph.depth
+    for e in hits.tolist():
+        i, label, j = int(csr.src[e]), int(succ_label[e]), int(csr.succ[e])
+        lab = labels[label]
+        status, _, final = views.control(states[i] & mask)
+        if final[lab.party]:
+            continue
+        key = (lab.message, lab.party, status[lab.party])
+        counts[key] = counts.get(key, 0) + 1
+        members.setdefault(key, set()).add(j)
+        known = best.get(key)
+        if known is None or depth[i] < known[0] or (depth[i] == known[0] and i < known[1]):
+            best[key] = (depth[i], i, label, j)
     out = []
     for key in sorted(best):
         _, i, label, j = best[key]
