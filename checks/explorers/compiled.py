@@ -108,6 +108,10 @@ class _Tables:
         self.r_base = np.array([sum(sizes[:q]) for q in range(len(sizes))], np.int64)
         self.pd = np.full(max(1, sum(sizes)), -1, np.int64)
         self.dense = self._dense_channels()
+        # per guarded decision (site): pool offset of its read sets, -1 = none yet
+        self.site_ptr = np.full(64, -1, np.int64)
+        self.site_masks_seen: dict[int, int] = {}
+        self.outcomes: dict[tuple[int, int, int], int] = {}  # interned site outcomes
 
     def _dense_channels(self) -> tuple[Any, ...]:
         """Direct-indexed TAKE and PUT tables for narrow channels (see :mod:`.kernel`)."""
@@ -161,31 +165,25 @@ class _Tables:
 
     def fill(self, misses: Any) -> None:
         """Compute every missed entry with the system's own methods and insert it."""
-        from ..system import DELIVER, DELIVER_KEEP
-
         np, k, system = self.np, self.k, self.system
         keys: list[tuple[int, int, int]] = []
         vals: list[int] = []
-        seen: set[tuple[int, int, int]] = set()
+        seen: set[tuple[int, int, int, int]] = set()
         for kind, a, b, c, _ in misses.tolist():
-            chans = (b & _WORD) if self.reads_msgs else None  # the kernel's int64 word
-            if kind == k.LOCAL:
-                key = (a, b, k.LOCAL)
-            elif kind == k.TAKE:
-                key = (a, 0, k.TAKE | (b << 2))
-            elif kind == k.DELIVER:
-                key = (a, b, k.DELIVER | (c << 2))
-            else:
-                key = (a, 0, k.PUT | (b << 2))
             if kind == k.PLOCAL:
                 self._fill_party_local(a, b)
                 continue
             if kind == k.PDELIVER:
                 self._fill_party_deliver(a, b, c)
                 continue
-            if key in seen:
+            if (kind, a, b, c) in seen:
                 continue
-            seen.add(key)
+            seen.add((kind, a, b, c))
+            if kind == k.SITE:
+                keys.append(self._site_key(a, b, c))
+                vals.append(self._outcome(system.site_entry(
+                    a, b, (c & _WORD) if self.reads_msgs else 0)[1]))
+                continue
             if kind == k.TAKE and self.dense[0][b] >= 0:
                 self.dense[4][self.dense[0][b] + a] = self._store(self._takes(a, b))
                 continue
@@ -195,22 +193,13 @@ class _Tables:
                     self.dense[5][self.dense[1][ch] + a * self.dense[2][ch]
                                   + system._symbol[b]] = self._put(a, b)
                     continue
-            keys.append(key)
-            if kind == k.LOCAL:
-                moves = system._local_moves(a, chans)
-                flat = [len(moves)]
-                for move in moves:
-                    flat.extend(move)
-                vals.append(self._store(flat))
-            elif kind == k.TAKE:
-                vals.append(self._store(self._takes(a, b)))
-            elif kind == k.DELIVER:
-                msg, flag = divmod(c, 2)
-                hit = system._delivery(a, msg, DELIVER_KEEP if flag else DELIVER, chans)
-                vals.append(self._store(list(hit)))
-            else:
+                keys.append((a, 0, k.PUT | (b << 2)))
                 vals.append(self._put(a, b))
+            else:
+                keys.append((a, 0, k.TAKE | (b << 2)))
+                vals.append(self._store(self._takes(a, b)))
         self.refresh_sends()
+        self._refresh_sites()
         if 4 * (self.used + len(vals)) > 3 * self.cap:
             self._grow(self.used + len(vals))
         if not keys:
@@ -220,6 +209,42 @@ class _Tables:
                       cols[:, 1].copy(), cols[:, 2].copy(), np.array(vals, np.int64),
                       self.shift)
         self.used += len(vals)
+
+    def _site_key(self, site: int, ctrl: int, gch: int) -> tuple[int, int, int]:
+        """The memo key of ``site`` in state (ctrl, gch) under the read set the system
+        memoised it by (``site_entry``; evaluated now when not yet)."""
+        system = self.system
+        chans = (gch & _WORD) if self.reads_msgs else 0
+        index, _ = system.site_entry(site, ctrl, chans)
+        cmask, hmask = system._site_masks[site][index]
+        return (ctrl & cmask, _signed(chans & hmask), self.k.SITE | (site << 2) | (index << 40))
+
+    def _outcome(self, outcome: tuple[int, int, int]) -> int:
+        """Pool offset of a site outcome ``(label, delta, sends)``, stored once."""
+        at = self.outcomes.get(outcome)
+        if at is None:
+            at = self.outcomes[outcome] = self._store(list(outcome))
+        return at
+
+    def _refresh_sites(self) -> None:
+        """Export every site whose read sets grew (and room for sites interned since)."""
+        system, np = self.system, self.np
+        n = len(system._site_keys)
+        if n > len(self.site_ptr):
+            size = len(self.site_ptr)
+            while size < n:
+                size *= 2
+            grown = np.full(size, -1, np.int64)
+            grown[:len(self.site_ptr)] = self.site_ptr
+            self.site_ptr = grown
+        for site in range(n):
+            masks = system._site_masks[site]
+            if len(masks) != self.site_masks_seen.get(site, 0):
+                flat = [len(masks)]
+                for cmask, hmask in masks:
+                    flat.extend((cmask, _signed(hmask)))
+                self.site_ptr[site] = self._store(flat)
+                self.site_masks_seen[site] = len(masks)
 
     def _takes(self, content: int, k: int) -> list[int]:
         """Channel ``k``'s takes from ``content`` (``_take_memo``), flattened for the pool."""
@@ -245,9 +270,10 @@ class _Tables:
         if party is None:
             party = system._party_local[(p, cfg)] = system._party_moves(p, cfg)
         moves, events = party
-        flat = [1 if events else 0, len(moves)]
+        flat = [len(events), len(moves)]
         for move in moves:
             flat.extend(move)
+        flat.extend(system._site(("fire", p, cfg, event)) for event in events)
         self.pl[index] = self._store(flat)
 
     def _fill_party_deliver(self, q: int, cfg: int, code: int) -> None:
@@ -265,7 +291,8 @@ class _Tables:
         kind = DELIVER_KEEP if flag else DELIVER
         if any(guard for _, guard, _ in
                system.charts[q].moves.get((cfg, system.messages[msg].event), ())):
-            self.pd[index] = self._store([1, 0, 0, 0])
+            self.pd[index] = self._store([1, system._site(("deliver", q, cfg, msg, flag)),
+                                          0, 0])
             return
         pkey = (q, cfg, msg, kind)
         reaction = system._party_deliver.get(pkey)
@@ -382,7 +409,7 @@ class Compiled:
                 tables.msg_channel, tables.ch_shift, tables.ch_mask, tables.lose_label,
                 bword, bshift, bwidth, tables.p_shift, tables.p_mask, tables.p_base,
                 tables.pl, tables.msg_recv, tables.msg_ridx, tables.r_count, tables.r_base,
-                tables.pd, tables.dense)
+                tables.pd, tables.dense, tables.site_ptr)
             kernel_seconds += time.perf_counter() - t0
             n = int(counters[kernel.C_N])
             if status == kernel.DONE:
@@ -484,6 +511,11 @@ def _split(state: int, cb: int) -> tuple[int, int]:
     """The codec's int as the kernel's (control, channels) int64 words."""
     ctrl, chans = state & ((1 << cb) - 1), state >> cb
     return ctrl, chans - (1 << 64) if chans >> 63 else chans
+
+
+def _signed(word: int) -> int:
+    """A 64-bit word as the kernel's int64."""
+    return word - (1 << 64) if word >> 63 else word
 
 
 def _join(ctrl: int, chans: int, cb: int) -> int:

@@ -14,14 +14,20 @@ at capacity 4 needs 26 + 64).  Memo tables (open addressing, linear probing, key
 int64 words, first word ``-1`` = empty; channel contents and control values are never
 negative):
 
-* ``LOCAL``   key (control, channels when guards read messages else 0, LOCAL)
-              -> pool offset of ``[count, (label, next control, sends id) * count]``;
+* ``SITE``    a guarded decision (:meth:`~..system.TransitionSystem.site_entry`), memoised
+              by what its guards read: key (control & mask, channels & mask, SITE | site << 2
+              | read-set index << 40) -> pool offset of ``[label, control xor-delta, sends
+              id]`` (label -1: nothing fires); ``site_ptr[site]`` is the pool offset of the
+              site's read sets ``[count, (control mask, channels mask) * count]`` (-1: none);
 * ``TAKE``    key (channel contents, 0, TAKE | channel << 2) -> pool offset of
               ``[count, (message, contents left, flag) * count]``;
-* ``DELIVER`` key (control, channels or 0, DELIVER | (message * 2 + flag) << 2) -> pool
-              offset of ``[label, next control, sends id]``;
 * ``PUT``     key (channel contents, 0, PUT | message << 2) -> contents after the send,
               ``-1`` = overflow.
+
+Per party configuration (dense ``pl``): ``[sites, moves, (label, control xor-delta, sends)
+* moves, site id * sites]`` — the unguarded moves, then the guarded events' sites; per
+(receiver, configuration, message, flag) (dense ``pd``): ``[0, label, delta, sends]``, or
+``[1, site, 0, 0]`` when a guard decides the reaction.
 
 A channel at most 16 bits wide keeps its TAKE and PUT entries in dense arrays instead
 (``dense``: per channel the base of its take and put tables, -1 when hashed; its symbol
@@ -40,7 +46,7 @@ from numba import njit
 
 # kinds of memo entry (folded into the third key word: kind | payload << 2); the P* kinds
 # are misses of the dense per-party tables
-LOCAL, TAKE, DELIVER, PUT, PLOCAL, PDELIVER = 0, 1, 2, 3, 4, 5
+SITE, TAKE, PUT, PLOCAL, PDELIVER = 0, 1, 3, 4, 5
 # kernel statuses
 DONE, MISS, GROW, YIELD, BUF_SMALL = 0, 1, 2, 3, 4
 # indices into the int64 ``counters`` array shared with the driver
@@ -178,10 +184,25 @@ def _append(chans, sid, ka, kb, kc, val, shift, sends_off, sends_msgs, msg_chann
 
 
 @njit(cache=True)
+def _site(site, ctrl, gch, site_ptr, pool, ka, kb, kc, val, shift, misses, counters):
+    """Pool offset of ``site``'s outcome in state (ctrl, gch), or -1 (a miss, recorded)."""
+    o = site_ptr[site]
+    if o >= 0:
+        for m in range(pool[o]):
+            cm, hm = pool[o + 1 + 2 * m], pool[o + 2 + 2 * m]
+            s = memo_find(ka, kb, kc, ctrl & cm, gch & hm, SITE | (site << 2) | (m << 40),
+                          shift)
+            if s >= 0:
+                return val[s]
+    _miss(misses, counters, SITE, site, ctrl, gch, 0)
+    return -1
+
+
+@njit(cache=True)
 def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, val, shift,
                pool, sends_off, sends_msgs, msg_channel, ch_shift, ch_mask, lose_label,
                bword, bshift, bwidth, misses, counters, p_shift, p_mask, p_base, pl,
-               msg_recv, msg_ridx, r_count, r_base, pd, dense):
+               msg_recv, msg_ridx, r_count, r_base, pd, dense, site_ptr):
     """Successors of state (ctrl, chans) into ``out_*``: their count, -1 on a memo miss
     (recorded), -2 when ``out_*`` is too small.  ``ovf[0]`` counts sends dropped by a full
     channel."""
@@ -189,8 +210,8 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
     cnt = 0
     cap = out_lab.shape[0]
     gch = chans if reads_msgs else 0
-    # per-party moves no guard affects (dense by party configuration); a control value in
-    # which some party has a guarded event takes the joint entry (``_local_moves``)
+    # per-party moves no guard affects (dense by party configuration), in party order; then
+    # every guarded event's site, in party order (``_local_moves``)
     guarded = False
     for p in range(p_shift.shape[0]):
         cfg = (ctrl >> p_shift[p]) & p_mask[p]
@@ -200,45 +221,36 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
             return -1
         if pool[e]:
             guarded = True
-    joint = -1
-    if guarded:
-        s = memo_find(ka, kb, kc, ctrl, gch, LOCAL, shift)
-        if s < 0:
-            _miss(misses, counters, LOCAL, ctrl, gch, 0, 0)
-            return -1
-        joint = val[s]
-    n_moves = pool[joint] if guarded else 0
-    p, e, t_end, t = -1, 0, 0, 0
-    while True:
-        if guarded:
-            if t >= n_moves:
-                break
-            o3 = joint + 1 + 3 * t
-            label, nctrl, sends = pool[o3], pool[o3 + 1], pool[o3 + 2]
-            t += 1
-        else:
-            while t >= t_end and p + 1 < p_shift.shape[0]:
-                p += 1
-                e = pl[p_base[p] + ((ctrl >> p_shift[p]) & p_mask[p])]
-                t, t_end = 0, pool[e + 1]
-            if t >= t_end:
-                break
-            o3 = e + 2 + 3 * t
-            label, nctrl, sends = pool[o3], ctrl ^ pool[o3 + 1], pool[o3 + 2]
-            t += 1
-        nch = chans
-        if sends:
-            nch, st = _append(chans, sends, ka, kb, kc, val, shift, sends_off, sends_msgs,
-                              msg_channel, ch_shift, ch_mask, misses, counters, dense)
-            if st == 2:
-                return -1
-            if st == 1:
-                ovf[0] += 1
-                continue
-        if cnt >= cap:
-            return -2
-        out_lab[cnt], out_c[cnt], out_h[cnt] = label, nctrl, nch
-        cnt += 1
+    for phase in range(2 if guarded else 1):
+        for p in range(p_shift.shape[0]):
+            e = pl[p_base[p] + ((ctrl >> p_shift[p]) & p_mask[p])]
+            n_moves = pool[e + 1]
+            n_items = pool[e] if phase else n_moves
+            for t in range(n_items):
+                if phase:
+                    o3 = _site(pool[e + 2 + 3 * n_moves + t], ctrl, gch, site_ptr, pool, ka,
+                               kb, kc, val, shift, misses, counters)
+                    if o3 < 0:
+                        return -1
+                    if pool[o3] < 0:
+                        continue  # the guards disable it here
+                else:
+                    o3 = e + 2 + 3 * t
+                label, nctrl, sends = pool[o3], ctrl ^ pool[o3 + 1], pool[o3 + 2]
+                nch = chans
+                if sends:
+                    nch, st = _append(chans, sends, ka, kb, kc, val, shift, sends_off,
+                                      sends_msgs, msg_channel, ch_shift, ch_mask, misses,
+                                      counters, dense)
+                    if st == 2:
+                        return -1
+                    if st == 1:
+                        ovf[0] += 1
+                        continue
+                if cnt >= cap:
+                    return -2
+                out_lab[cnt], out_c[cnt], out_h[cnt] = label, nctrl, nch
+                cnt += 1
     if chans == 0:
         return _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth)
     for k in range(ch_shift.shape[0]):
@@ -269,13 +281,12 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
             if e < 0:
                 _miss(misses, counters, PDELIVER, q, qcfg, msg * 2 + flag, 0)
                 return -1
-            if pool[e]:  # a guarded reaction: the joint entry (``_delivery``)
-                d = memo_find(ka, kb, kc, ctrl, gch, DELIVER | ((msg * 2 + flag) << 2), shift)
-                if d < 0:
-                    _miss(misses, counters, DELIVER, ctrl, gch, msg * 2 + flag, 0)
+            if pool[e]:  # a guarded reaction: its site decides (``_delivery``)
+                od = _site(pool[e + 1], ctrl, gch, site_ptr, pool, ka, kb, kc, val, shift,
+                           misses, counters)
+                if od < 0:
                     return -1
-                od = val[d]
-                label, nctrl, sends = pool[od], pool[od + 1], pool[od + 2]
+                label, nctrl, sends = pool[od], ctrl ^ pool[od + 1], pool[od + 2]
             else:
                 label, nctrl, sends = pool[e + 1], ctrl ^ pool[e + 2], pool[e + 3]
             if label < 0:
@@ -310,7 +321,7 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
         off, succ, slab, ovf_list, cut_list, out_lab, out_c, out_h, misses, probe,
         reads_msgs, ka, kb, kc, val, shift, pool, sends_off, sends_msgs, msg_channel,
         ch_shift, ch_mask, lose_label, bword, bshift, bwidth, p_shift, p_mask, p_base, pl,
-        msg_recv, msg_ridx, r_count, r_base, pd, dense):
+        msg_recv, msg_ridx, r_count, r_base, pd, dense, site_ptr):
     """BFS from ``counters[C_I]`` exactly as :func:`~..explore._bfs`; returns a status.
 
     On ``MISS`` nothing of state ``i`` was stored: the driver fills the recorded misses (of
@@ -340,7 +351,7 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
                          val, shift, pool, sends_off, sends_msgs, msg_channel, ch_shift,
                          ch_mask, lose_label, bword, bshift, bwidth, misses, counters, p_shift,
                          p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd,
-                         dense)
+                         dense, site_ptr)
         if cnt == -2:
             status = BUF_SMALL
             break
@@ -351,9 +362,9 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
                     break
                 successors(ctl[j], chs[j], out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc,
                            val, shift, pool, sends_off, sends_msgs, msg_channel, ch_shift,
-                           ch_mask, lose_label, bword, bshift, bwidth, misses, counters, p_shift,
-                         p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd,
-                         dense)
+                           ch_mask, lose_label, bword, bshift, bwidth, misses, counters,
+                           p_shift, p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base,
+                           pd, dense, site_ptr)
             status = MISS
             break
         if ovf[0]:
