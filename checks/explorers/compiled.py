@@ -86,7 +86,18 @@ class _Tables:
         self.sends_off = self.sends_msgs = np.zeros(1, np.int64)
         self.refresh_sends()
         self.msg_channel = np.array(system._msg_channel, np.int64)
-        self.ch_shift = np.array(system._ch_shift, np.int64)
+        #: the codec's int is split into the kernel's two words at bit ``split``: the
+        #: control bits, then every channel whose field ends by bit 63 when the channels
+        #: alone would not fit the second word (see :func:`split_point`)
+        self.split = split_point(system)
+        cb = system.control_bits
+        self.ch_word = np.array([0 if cb + sh < self.split else 1 for sh in system._ch_shift]
+                                or [0], np.int64)
+        self.ch_shift = np.array([cb + sh if cb + sh < self.split else cb + sh - self.split
+                                  for sh in system._ch_shift] or [0], np.int64)
+        self.ch0_mask = sum(mask << (cb + sh) for sh, mask in
+                            zip(system._ch_shift, system._ch_mask, strict=True)
+                            if cb + sh < self.split)
         self.ch_mask = np.array(system._ch_mask, np.int64)
         self.lose_label = np.full(max(1, len(system.messages)), -1, np.int64)
         self.reads_msgs = bool(system._guards_read_messages)
@@ -108,6 +119,7 @@ class _Tables:
         self.r_base = np.array([sum(sizes[:q]) for q in range(len(sizes))], np.int64)
         self.pd = np.full(max(1, sum(sizes)), -1, np.int64)
         self.dense = self._dense_channels()
+        self.control_mask = system._control_mask
         # per guarded decision (site): pool offset of its read sets, -1 = none yet
         self.site_ptr = np.full(64, -1, np.int64)
         self.site_masks_seen: dict[int, int] = {}
@@ -133,7 +145,8 @@ class _Tables:
         return (np.array(ch_base or [0], np.int64), np.array(put_base or [0], np.int64),
                 np.array(ch_syms or [0], np.int64),
                 np.array(system._symbol or [0], np.int64),
-                np.full(max(1, takes), -1, np.int64), np.full(max(1, puts), -2, np.int64))
+                np.full(max(1, takes), -1, np.int64), np.full(max(1, puts), -2, np.int64),
+                self.ch_word, np.array([self.ch0_mask], np.int64))
 
     @property
     def shift(self) -> int:
@@ -181,8 +194,7 @@ class _Tables:
             seen.add((kind, a, b, c))
             if kind == k.SITE:
                 keys.append(self._site_key(a, b, c))
-                vals.append(self._outcome(system.site_entry(
-                    a, b, (c & _WORD) if self.reads_msgs else 0)[1]))
+                vals.append(self._outcome(system.site_entry(a, *self._site_state(b, c))[1]))
                 continue
             if kind == k.TAKE and self.dense[0][b] >= 0:
                 self.dense[4][self.dense[0][b] + a] = self._store(self._takes(a, b))
@@ -214,10 +226,21 @@ class _Tables:
         """The memo key of ``site`` in state (ctrl, gch) under the read set the system
         memoised it by (``site_entry``; evaluated now when not yet)."""
         system = self.system
-        chans = (gch & _WORD) if self.reads_msgs else 0
-        index, _ = system.site_entry(site, ctrl, chans)
-        cmask, hmask = system._site_masks[site][index]
-        return (ctrl & cmask, _signed(chans & hmask), self.k.SITE | (site << 2) | (index << 40))
+        index, _ = system.site_entry(site, *self._site_state(ctrl, gch))
+        w0, w1 = self._kernel_mask(*system._site_masks[site][index])
+        return (ctrl & w0, gch & w1, self.k.SITE | (site << 2) | (index << 40))
+
+    def _site_state(self, w0: int, gch: int) -> tuple[int, int]:
+        """The system's (control, channels) of a kernel state as a site sees it (channels
+        0 when no guard reads messages, as the system's callers pass them)."""
+        if not self.reads_msgs:
+            return w0 & self.control_mask, 0
+        state = _join(w0, gch, self.split)
+        return state & self.control_mask, state >> self.system.control_bits
+
+    def _kernel_mask(self, cmask: int, hmask: int) -> tuple[int, int]:
+        """A read set's (control, channels) masks as masks of the kernel's two words."""
+        return _split(cmask | (hmask << self.system.control_bits), self.split)
 
     def _outcome(self, outcome: tuple[int, int, int]) -> int:
         """Pool offset of a site outcome ``(label, delta, sends)``, stored once."""
@@ -242,7 +265,7 @@ class _Tables:
             if len(masks) != self.site_masks_seen.get(site, 0):
                 flat = [len(masks)]
                 for cmask, hmask in masks:
-                    flat.extend((cmask, _signed(hmask)))
+                    flat.extend(self._kernel_mask(cmask, hmask))
                 self.site_ptr[site] = self._store(flat)
                 self.site_masks_seen[site] = len(masks)
 
@@ -335,7 +358,7 @@ class _Tables:
         if sym is None:
             return (np.zeros((0, 1), np.int64), np.zeros((0, 1), np.int64),
                     np.zeros(1, np.int64))
-        cb = self.system.control_bits
+        cb = self.split
         words = np.array([[0 if s < cb else 1 for s, _ in block] for block in sym.blocks],
                          np.int64)
         shifts = np.array([[s if s < cb else s - cb for s, _ in block]
@@ -361,14 +384,13 @@ class Compiled:
             raise UsageError("--explorer compiled explores a TransitionSystem (its integer "
                              f"tables); got {type(system).__name__}: use --explorer bfs")
         ts: Any = system
-        cb = ts.control_bits
-        chan_bits = sum(ch.width for ch in ts.codec.channels)
-        if cb > _MAX_CONTROL_BITS or chan_bits > _MAX_CHANNEL_BITS:
+        if split_point(ts) < 0:
+            chan_bits = sum(ch.width for ch in ts.codec.channels)
             raise UsageError(
-                f"--explorer compiled: a joint state of this model needs {cb} control bits "
-                f"and {chan_bits} channel bits, more than the kernel's two words "
-                f"({_MAX_CONTROL_BITS} and {_MAX_CHANNEL_BITS}); use --explorer bfs "
-                "(or a lower --capacity)")
+                f"--explorer compiled: a joint state of this model needs {ts.control_bits} "
+                f"control bits and {chan_bits} channel bits, more than the kernel's two "
+                f"words hold ({_MAX_CONTROL_BITS} + {_MAX_CHANNEL_BITS} bits, split at a "
+                "channel boundary); use --explorer bfs (or a lower --capacity)")
         started = time.perf_counter()
         tables = _Tables(np, kernel, ts)
         bword, bshift, bwidth = tables.symmetry_arrays()
@@ -391,7 +413,7 @@ class Compiled:
         out_c, out_h = np.zeros(buf, np.int64), np.zeros(buf, np.int64)
         misses = np.zeros((max(1, _MISS_BATCH), 5), np.int64)
         counters = np.zeros(kernel.N_COUNTERS, np.int64)
-        ctl[0], chs[0] = _split(ts.initial, cb)
+        ctl[0], chs[0] = _split(ts.initial, tables.split)
         kernel.visited_rehash(slots, ctl, chs, 1, _shift(slots))
         counters[kernel.C_N] = 1
         counters[kernel.C_LEVEL_END] = 1
@@ -457,17 +479,16 @@ class Compiled:
                            + (succ.nbytes + slab.nbytes) * int(counters[kernel.C_EDGES])
                            // len(succ)),
             returns=returns, kernel_seconds=kernel_seconds)
-        return self._graph(np, kernel, ts, counters, ctl, chs, parent, plabel, off, succ,
-                           slab, ovf_list, cut_list, slots, started)
+        return self._graph(np, kernel, ts, tables.split, counters, ctl, chs, parent, plabel,
+                           off, succ, slab, ovf_list, cut_list, slots, started)
 
     @staticmethod
-    def _graph(np: Any, kernel: Any, system: Any, counters: Any, ctl: Any, chs: Any,
+    def _graph(np: Any, kernel: Any, system: Any, cb: int, counters: Any, ctl: Any, chs: Any,
                parent: Any, plabel: Any, off: Any, succ: Any, slab: Any, ovf_list: Any,
                cut_list: Any, slots: Any, started: float) -> StateGraph:
         """The kernel's arrays as the StateGraph ``_bfs`` builds (same types, same order)."""
         n, ne, i = (int(counters[kernel.C_N]), int(counters[kernel.C_EDGES]),
                     int(counters[kernel.C_I]))
-        cb = system.control_bits
         off[i + 1:n + 1] = ne  # never expanded: no edges (``_bfs`` pads ``off`` the same way)
         bounds: list[str] = []
         if counters[kernel.C_DEPTH_CUT]:
@@ -507,15 +528,25 @@ def _shift(slots: Any) -> int:
     return 64 - (len(slots).bit_length() - 1)
 
 
+def split_point(system: Any) -> int:
+    """Where the kernel splits the codec's int into two int64 words: ``control_bits`` when
+    the channels fit the second word (the usual case); else the first channel boundary
+    that leaves at most 64 bits for it, while the first keeps at most 63; -1 when none.
+    Channel fields never straddle the words."""
+    cb = system.control_bits
+    ends = [cb] + [cb + sh + ch.width for sh, ch in
+                   zip(system._ch_shift, system.codec.channels, strict=True)]
+    total = ends[-1]
+    for end in ends:
+        if end <= _MAX_CONTROL_BITS and total - end <= _MAX_CHANNEL_BITS:
+            return end
+    return -1
+
+
 def _split(state: int, cb: int) -> tuple[int, int]:
     """The codec's int as the kernel's (control, channels) int64 words."""
     ctrl, chans = state & ((1 << cb) - 1), state >> cb
     return ctrl, chans - (1 << 64) if chans >> 63 else chans
-
-
-def _signed(word: int) -> int:
-    """A 64-bit word as the kernel's int64."""
-    return word - (1 << 64) if word >> 63 else word
 
 
 def _join(ctrl: int, chans: int, cb: int) -> int:

@@ -157,30 +157,35 @@ def _miss(misses, counters, kind, a, b, c, d):
 
 
 @njit(cache=True)
-def _append(chans, sid, ka, kb, kc, val, shift, sends_off, sends_msgs, msg_channel, ch_shift,
+def _append(w0, w1, sid, ka, kb, kc, val, shift, sends_off, sends_msgs, msg_channel, ch_shift,
             ch_mask, misses, counters, dense):
-    """Channels after the sends of ``sid``, and a status: 0 ok, 1 overflow, 2 miss."""
-    put_base, ch_syms, msg_sym, put_dense = dense[1], dense[2], dense[3], dense[5]
+    """The state (w0, w1) after the sends of ``sid``, and a status: 0 ok, 1 overflow, 2 miss.
+    Channel ``k`` lies in word ``dense[6][k]`` at ``ch_shift[k]``."""
+    put_base, ch_syms, msg_sym, put_dense, ch_word = (dense[1], dense[2], dense[3], dense[5],
+                                                       dense[6])
     for t in range(sends_off[sid], sends_off[sid + 1]):
         msg = sends_msgs[t]
         k = msg_channel[msg]
         sh = ch_shift[k]
-        content = (chans >> sh) & ch_mask[k]
+        content = ((w1 if ch_word[k] else w0) >> sh) & ch_mask[k]
         if put_base[k] >= 0:  # a narrow channel: its put table is dense (-2 = not filled)
             new = put_dense[put_base[k] + content * ch_syms[k] + msg_sym[msg]]
             if new == -2:
                 _miss(misses, counters, PUT, content, msg, 0, 0)
-                return chans, 2
+                return w0, w1, 2
         else:
             s = memo_find(ka, kb, kc, content, 0, PUT | (msg << 2), shift)
             if s < 0:
                 _miss(misses, counters, PUT, content, msg, 0, 0)
-                return chans, 2
+                return w0, w1, 2
             new = val[s]
         if new < 0:
-            return chans, 1
-        chans ^= (content ^ new) << sh
-    return chans, 0
+            return w0, w1, 1
+        if ch_word[k]:
+            w1 ^= (content ^ new) << sh
+        else:
+            w0 ^= (content ^ new) << sh
+    return w0, w1, 0
 
 
 @njit(cache=True)
@@ -239,9 +244,9 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
                 label, nctrl, sends = pool[o3], ctrl ^ pool[o3 + 1], pool[o3 + 2]
                 nch = chans
                 if sends:
-                    nch, st = _append(chans, sends, ka, kb, kc, val, shift, sends_off,
-                                      sends_msgs, msg_channel, ch_shift, ch_mask, misses,
-                                      counters, dense)
+                    nctrl, nch, st = _append(nctrl, chans, sends, ka, kb, kc, val, shift,
+                                             sends_off, sends_msgs, msg_channel, ch_shift,
+                                             ch_mask, misses, counters, dense)
                     if st == 2:
                         return -1
                     if st == 1:
@@ -251,11 +256,13 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
                     return -2
                 out_lab[cnt], out_c[cnt], out_h[cnt] = label, nctrl, nch
                 cnt += 1
-    if chans == 0:
+    ch_word = dense[6]
+    if chans == 0 and (ctrl & dense[7][0]) == 0:
         return _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth)
     for k in range(ch_shift.shape[0]):
         sh = ch_shift[k]
-        content = (chans >> sh) & ch_mask[k]
+        in_w1 = ch_word[k] != 0
+        content = ((chans if in_w1 else ctrl) >> sh) & ch_mask[k]
         if content == 0:
             continue
         if dense[0][k] >= 0:  # a narrow channel: its take table is dense
@@ -268,11 +275,15 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
             return -1
         for t in range(pool[o]):
             msg, rest, flag = pool[o + 1 + 3 * t], pool[o + 2 + 3 * t], pool[o + 3 + 3 * t]
-            rest_chans = chans ^ ((content ^ rest) << sh)
+            rest_ctrl, rest_chans = ctrl, chans
+            if in_w1:
+                rest_chans = chans ^ ((content ^ rest) << sh)
+            else:
+                rest_ctrl = ctrl ^ ((content ^ rest) << sh)
             if flag == 2:
                 if cnt >= cap:
                     return -2
-                out_lab[cnt], out_c[cnt], out_h[cnt] = lose_label[msg], ctrl, rest_chans
+                out_lab[cnt], out_c[cnt], out_h[cnt] = lose_label[msg], rest_ctrl, rest_chans
                 cnt += 1
                 continue
             q = msg_recv[msg]
@@ -286,16 +297,16 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
                            misses, counters)
                 if od < 0:
                     return -1
-                label, nctrl, sends = pool[od], ctrl ^ pool[od + 1], pool[od + 2]
+                label, nctrl, sends = pool[od], rest_ctrl ^ pool[od + 1], pool[od + 2]
             else:
-                label, nctrl, sends = pool[e + 1], ctrl ^ pool[e + 2], pool[e + 3]
+                label, nctrl, sends = pool[e + 1], rest_ctrl ^ pool[e + 2], pool[e + 3]
             if label < 0:
                 continue  # the receiver is in a transient status: the message waits
             nch = rest_chans
             if sends:
-                nch, st = _append(rest_chans, sends, ka, kb, kc, val, shift, sends_off,
-                                  sends_msgs, msg_channel, ch_shift, ch_mask, misses, counters,
-                                  dense)
+                nctrl, nch, st = _append(nctrl, rest_chans, sends, ka, kb, kc, val, shift,
+                                         sends_off, sends_msgs, msg_channel, ch_shift, ch_mask,
+                                         misses, counters, dense)
                 if st == 2:
                     return -1
                 if st == 1:
