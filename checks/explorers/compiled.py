@@ -6,8 +6,9 @@ speed.  But the tables are *lazy* — guards are user Python callables, so an en
 known once the :class:`~..system.TransitionSystem` has computed it.  So the kernel
 (:mod:`.kernel`) runs until it meets an entry not yet filled, records it (and those of the
 next queued states: misses come in batches), and returns; this driver fills them with the
-system's own methods (:meth:`_local_moves`, :meth:`_take_memo`, :meth:`_delivery`, the
-channel put) — the semantics stay the Python reference's — and resumes.  Warm tables make
+system's own methods (:meth:`_party_moves`, :meth:`site_entry` for guarded decisions,
+:meth:`_take_memo`, :meth:`_reaction`, the channel put) — the semantics stay the Python
+reference's — and resumes.  Warm tables make
 returns rare: about one per few thousand states once the control values repeat.
 
 The result is the *identical* :class:`~..explore.StateGraph` of

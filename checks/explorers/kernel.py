@@ -9,10 +9,12 @@ in channel order, each channel's takes in table order — so the edge order, and
 BFS numbering, is the reference's.
 
 A state is two int64 words, ``(control, channels)`` — the codec's int split at
-``control_bits`` — so models up to 63 control bits and 64 channel bits fit (the 8-sellers toy
-at capacity 4 needs 26 + 64).  Memo tables (open addressing, linear probing, keys of three
-int64 words, first word ``-1`` = empty; channel contents and control values are never
-negative):
+``control_bits``, or, when the channels need more than 64 bits, at a later channel boundary
+(:func:`~.compiled.split_point`): then the first channels live in the control word, and
+channel ``k``'s word is ``dense[6][k]`` (``dense[7][0]``: the mask of those in the first).  So
+a group of 4 (34 control + 76 channel bits) fits.  Memo tables (open addressing, linear
+probing, keys of three int64 words, first word ``-1`` = empty; channel contents and control
+values are never negative):
 
 * ``SITE``    a guarded decision (:meth:`~..system.TransitionSystem.site_entry`), memoised
               by what its guards read: key (control & mask, channels & mask, SITE | site << 2
