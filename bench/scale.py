@@ -8,7 +8,8 @@
 
 Models: the ``n_sellers(n)`` toy of ``tests/toys.py`` for n = 4..``--max-n`` (7 by default),
 both VTEX variants, and order groups of n = 1..``--groups`` (4): unreduced up to 3 (SPIN up
-to ``--group-spin``, 2: the export of a group of 3 is too big to compile in a bench run),
+to ``--group-spin``, 1: guards are tabulated over the reached states, so a group of 2 is a
+1-2 MB program that ``gcc -O2`` takes minutes over; the test suite cross-checks it at -O0),
 with ``--symmetry`` from 2, and a group of 4 reduced under ``unordered`` only (the issue's
 target).  Each under every delivery mode, except toy rows predicted to exceed
 ``--max-states`` (known in closed form) and rows that reach it (stopped there); bfs runs only
@@ -219,9 +220,10 @@ def main() -> None:
     parser.add_argument("--max-n", type=int, help="largest n-sellers toy (default 7; 5 quick; "
                         "8 takes minutes per row)")
     parser.add_argument("--groups", type=int, help="largest order group (default 4; 2 quick)")
-    parser.add_argument("--group-spin", type=int, default=2, metavar="N",
-                        help="export order groups up to N to SPIN (default 2: a group of 3 "
-                             "is a program gcc needs minutes and gigabytes for)")
+    parser.add_argument("--group-spin", type=int, default=1, metavar="N",
+                        help="export order groups up to N to SPIN (default 1: a group of 2 is "
+                             "a 1-2 MB program gcc -O2 needs minutes for; tests/test_promela.py "
+                             "cross-checks it at -O0)")
     parser.add_argument("--explorers", default="bfs,compiled", metavar="NAMES",
                         help="comma-separated back ends (default bfs,compiled; parallel and "
                              f"dask start processes or a cluster); known: {', '.join(EXPLORERS)}")
