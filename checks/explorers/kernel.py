@@ -122,23 +122,32 @@ def canonical(c, h, bword, bshift, bwidth):
     ascending into blocks 0, 1, ...  Field ``f`` of block ``b`` lies in word ``bword[b, f]``
     (0 control, 1 channels) at ``bshift[b, f]``.  A tuple is packed field 0 most
     significant, so integer order is tuple order."""
+    return _canonical(c, h, bword, bshift, bwidth, np.empty(bshift.shape[0], np.int64))
+
+
+@njit(cache=True, inline="always")
+def _canonical(c, h, bword, bshift, bwidth, keys):
+    """:func:`canonical` with a scratch array for the block keys (no allocation per edge):
+    the keys are packed, insertion-sorted (a handful of blocks), and written back only when
+    the order changed."""
     nb, nf = bshift.shape[0], bshift.shape[1]
-    keys = np.empty(nb, np.int64)
+    same = True
     for b in range(nb):
         key = np.int64(0)
         for f in range(nf):
             w = c if bword[b, f] == 0 else h
             key = (key << bwidth[f]) | ((w >> bshift[b, f]) & ((np.int64(1) << bwidth[f]) - 1))
-        keys[b] = key
-    ordered = np.sort(keys)
-    same = True
-    for b in range(nb):
-        if ordered[b] != keys[b]:
+        j = b
+        while j > 0 and keys[j - 1] > key:
+            keys[j] = keys[j - 1]
+            j -= 1
+        keys[j] = key
+        if j != b:
             same = False
     if same:
         return c, h
     for b in range(nb):
-        key = ordered[b]
+        key = keys[b]
         for f in range(nf - 1, -1, -1):
             m = (np.int64(1) << bwidth[f]) - 1
             sh = bshift[b, f]
@@ -324,8 +333,9 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
 @njit(cache=True)
 def _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth):
     if bshift.shape[0] >= 2:
+        keys = np.empty(bshift.shape[0], np.int64)
         for t in range(cnt):
-            out_c[t], out_h[t] = canonical(out_c[t], out_h[t], bword, bshift, bwidth)
+            out_c[t], out_h[t] = _canonical(out_c[t], out_h[t], bword, bshift, bwidth, keys)
     return cnt
 
 
