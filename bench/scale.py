@@ -1,20 +1,26 @@
-"""Scale: every registered explorer back end next to SPIN on the same model, in one run.
+"""Scale: the bfs and compiled back ends next to SPIN on the same models, in one run.
 
-    python bench/scale.py --quick          # toy n = 4..5 + VTEX, rows <= 300,000 states (~1 min)
-    python bench/scale.py --max-n 7        # toy n = 4..7 (1.6M states in fifo; ~6 min)
+    python bench/scale.py                  # toy n = 4..7, groups 1..4 (~15 min)
+    python bench/scale.py --quick          # toy n = 4..5, groups 1..2, rows <= 300,000 states
+    python bench/scale.py --max-n 8        # adds the 8-sellers toy (minutes per row)
+    python bench/scale.py --explorers bfs,compiled,parallel,dask
     python bench/scale.py --skip-spin      # back ends only
 
-Models: the ``n_sellers(n)`` toy of ``tests/toys.py`` for n = 4..``--max-n`` (8 by default),
-both VTEX variants, and order groups of n = 1..4 sellers when the VTEX model takes a
-``sellers`` parameter (detected; a note is printed when it does not).  Each under every
-delivery mode, except rows predicted to exceed ``--max-states`` (the toy's sizes are known in
-closed form; such rows are listed as skipped, never silently dropped).
+Models: the ``n_sellers(n)`` toy of ``tests/toys.py`` for n = 4..``--max-n`` (7 by default),
+both VTEX variants, and order groups of n = 1..``--groups`` (4): unreduced up to 3 (SPIN up
+to ``--group-spin``, 1: guards are tabulated over the reached states, so a group of 2 is a
+1-2 MB program that ``gcc -O2`` takes minutes over; the test suite cross-checks it at -O0),
+with ``--symmetry`` from 2, and a group of 4 reduced under ``unordered`` only (the issue's
+target).  Each under every delivery mode, except toy rows predicted to exceed
+``--max-states`` (known in closed form) and rows that reach it (stopped there); bfs runs only
+where the compiled back end found at most ``--bfs-max-states``.  Skipped rows are listed,
+never silently dropped.
 
-Per row and back end (every entry of ``checks.explore.EXPLORERS``, so back ends added there
-appear without a change here): states, transitions (edges), seconds, states/s and bytes per
-state, measured as ``bench/explore.py`` measures them (its helpers are imported: best of
-repeats under 0.2 s, a forked child per row, tracemalloc peak and peak-RSS growth over
-states).  The edge store is part of the bytes: ordercheck keeps the edges the analyses need.
+Per row and back end (``--explorers``, default bfs and compiled; compiled runs first):
+states, transitions (edges), seconds, states/s and bytes per state, measured as
+``bench/explore.py`` measures them (best of repeats under 0.2 s, a forked child per row,
+peak-RSS growth over states; bfs: tracemalloc peak; compiled: its own visited store +
+parent pointers, ``CompiledStats.store_bytes``, and the CSR edges apart).
 
 SPIN: the model exported by ``ordercheck export --format promela`` (:mod:`checks.export`),
 ``pan`` compiled with ``-O2 -DSAFETY -DNOREDUCE`` (no partial-order reduction: every
@@ -74,6 +80,9 @@ class Measured:
     seconds: float
     traced_peak: int
     rss_growth: int
+    store_bytes: int = 0  # compiled: visited table + states + parents (CompiledStats)
+    edge_bytes: int = 0  # compiled: the CSR edges, apart
+    truncated: bool = False  # stopped at --max-states (a row too big for this run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,32 +96,44 @@ class Exported:
     bound_hits: int
 
 
-def _measure(make: Callable[[], Workflow], delivery: str, explorer: Explorer) -> Measured:
-    """Timed run (best of repeats, peak-RSS growth), then an untimed traced run."""
+def _measure(make: Callable[[], Workflow], delivery: str, explorer: Explorer,
+             symmetry: bool = False, max_states: int | None = None) -> Measured:
+    """Timed run (best of repeats, peak-RSS growth), then an untimed traced run (the
+    compiled back end reports its store and edge bytes itself: no traced run)."""
     workflow = make()
 
     def prepare() -> TransitionSystem:
-        return TransitionSystem(workflow, delivery=delivery)
+        return TransitionSystem(workflow, delivery=delivery, symmetry=symmetry)
+
+    truncated = False
 
     def run(system: TransitionSystem) -> tuple[int, int]:
-        graph = explore(system, explorer=explorer)
+        nonlocal truncated
+        graph = explore(system, explorer=explorer, max_states=max_states)
+        truncated = "max-states" in graph.bounds_hit
         return graph.n_states, graph.n_edges
 
     rss_before = peak_rss()
     (states, edges), best = fastest(prepare, run)
     rss_growth = peak_rss() - rss_before
+    stats = getattr(explorer, "last", None)
+    if stats is not None and hasattr(stats, "store_bytes"):
+        return Measured(states, edges, best, 0, rss_growth, stats.store_bytes,
+                        stats.edge_bytes, truncated)
     system = prepare()
     gc.collect()
     tracemalloc.start()
-    explore(system, explorer=explorer)
+    explore(system, explorer=explorer, max_states=max_states)
     _, traced = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return Measured(states, edges, best, traced, rss_growth)
+    return Measured(states, edges, best, traced, rss_growth, truncated=truncated)
 
 
 def _export(make: Callable[[], Workflow], delivery: str) -> Exported:
+    """The unreduced model explored (by the compiled back end: same graph as BFS) and
+    exported: SPIN does not reduce symmetry."""
     system = TransitionSystem(make(), delivery=delivery)
-    graph = explore(system)
+    graph = explore(system, explorer=EXPLORERS["compiled"])
     bound_hits = system.bound_hits
     finals = sum(1 for s in graph.states if system.is_final(s))
     return Exported(export_promela(graph).text, graph.n_states, graph.n_edges, finals,
@@ -141,23 +162,43 @@ def sellers_supported() -> bool:
     return "sellers" in inspect.signature(vtex.documented).parameters
 
 
-def models(max_n: int) -> list[tuple[str, Callable[[], Workflow], Callable[[str], int] | None]]:
-    """(name, factory, predicted states per delivery mode or None)."""
-    out: list[tuple[str, Callable[[], Workflow], Callable[[str], int] | None]] = [
-        ("vtex-documented", vtex.documented, None), ("vtex-observed", vtex.observed, None)]
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One model of the table: factory, symmetry reduction, and what limits its cost."""
+
+    name: str
+    make: Callable[[], Workflow]
+    predict: Callable[[str], int] | None = None  # closed-form states per delivery mode
+    symmetry: bool = False
+    deliveries: tuple[str, ...] = tuple(DELIVERY_MODES)
+    spin: bool = True  # unreduced and small enough to export (gcc compile time)
+
+
+def models(max_n: int, groups: int, group_spin: int) -> list[Row]:
+    """The toy for n = 4..max_n, both VTEX variants, order groups of 1..groups (unreduced
+    up to 3, with symmetry from 2; a group of 4 under unordered delivery only, reduced: the
+    issue's target), each exported to SPIN when unreduced and n <= group_spin."""
+    out = [Row("vtex-documented", vtex.documented), Row("vtex-observed", vtex.observed)]
     if sellers_supported():
-        out += [(f"group-{n}", partial(vtex.documented, sellers=n), None)  # type: ignore[call-arg]
-                for n in range(1, 5)]
+        for n in range(1, groups + 1):
+            make = partial(vtex.documented, sellers=n)  # type: ignore[call-arg]
+            if n <= 3:
+                out.append(Row(f"group-{n}", make, spin=n <= group_spin))
+            if n >= 2:
+                out.append(Row(f"group-{n} sym", make, symmetry=True, spin=False,
+                               deliveries=tuple(DELIVERY_MODES) if n <= 3 else ("unordered",)))
     else:
         print("note: the VTEX model takes no `sellers` parameter here: order-group rows skipped")
-    out += [(f"{n}-sellers toy", partial(n_sellers, n),
-             partial(lambda n, d: TOY_STATES[d](n), n)) for n in range(4, max_n + 1)]
+    out += [Row(f"{n}-sellers toy", partial(n_sellers, n),
+                partial(lambda n, d: TOY_STATES[d](n), n)) for n in range(4, max_n + 1)]
     return out
 
 
 HEADER = (f"{'model':<16} {'delivery':<9} {'engine':<8} {'states':>11} {'edges':>12} "
           f"{'s':>8} {'states/s':>10} {'B/st tr':>8} {'B/st RSS':>8} {'x SPIN st/s':>11} "
           f"{'x SPIN B/st':>11}")
+#: compiled rows: "B/st tr" is the kernel's own store (visited table + states + parent
+#: pointers) per state, and the edges' bytes per state follow as "+ edges N B/st"
 
 
 def spin_rate(pan: PanResult) -> float:
@@ -175,33 +216,56 @@ def spin_line(name: str, delivery: str, edges: int, pan: PanResult) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="toy n = 4..5 only")
-    parser.add_argument("--max-n", type=int, help="largest n-sellers toy (default 8; 5 quick)")
+    parser.add_argument("--quick", action="store_true", help="toy n = 4..5, groups 1..2")
+    parser.add_argument("--max-n", type=int, help="largest n-sellers toy (default 7; 5 quick; "
+                        "8 takes minutes per row)")
+    parser.add_argument("--groups", type=int, help="largest order group (default 4; 2 quick)")
+    parser.add_argument("--group-spin", type=int, default=1, metavar="N",
+                        help="export order groups up to N to SPIN (default 1: a group of 2 is "
+                             "a 1-2 MB program gcc -O2 needs minutes for; tests/test_promela.py "
+                             "cross-checks it at -O0)")
+    parser.add_argument("--explorers", default="bfs,compiled", metavar="NAMES",
+                        help="comma-separated back ends (default bfs,compiled; parallel and "
+                             f"dask start processes or a cluster); known: {', '.join(EXPLORERS)}")
     parser.add_argument("--max-states", type=int, metavar="N",
-                        help="skip rows predicted above N states (default 2,000,000; "
-                             "300,000 quick)")
+                        help="skip toy rows predicted above N states and stop other rows "
+                             "there (default 10,000,000; 300,000 quick)")
+    parser.add_argument("--bfs-max-states", type=int, default=1_000_000, metavar="N",
+                        help="skip bfs on rows the compiled back end found above N states")
     parser.add_argument("--skip-spin", action="store_true", help="back ends only, no SPIN")
     args = parser.parse_args()
-    top = args.max_n or (5 if args.quick else 8)
-    max_states = args.max_states or (300_000 if args.quick else 2_000_000)
+    top = args.max_n or (5 if args.quick else 7)
+    groups = args.groups or (2 if args.quick else 4)
+    max_states = args.max_states or (300_000 if args.quick else 10_000_000)
+    engines = [e.strip() for e in args.explorers.split(",") if e.strip()]
+    unknown = [e for e in engines if e not in EXPLORERS]
+    if unknown or not engines:
+        parser.error(f"--explorers: unknown back end(s) {unknown}; known: {', '.join(EXPLORERS)}")
+    if "bfs" in engines and "compiled" in engines:  # compiled first: its count gates bfs
+        engines.remove("compiled")
+        engines.insert(0, "compiled")
     missing = None if args.skip_spin else missing_tools()
     if missing:
         raise SystemExit(f"SPIN cannot run: {missing} (or pass --skip-spin)")
+    if "compiled" in engines:  # numba's compile/cache load once here, not in every child
+        explore(TransitionSystem(n_sellers(1)), explorer=EXPLORERS["compiled"])
     started = time.perf_counter()
-    print(f"Python {sys.version.split()[0]}; back ends: {', '.join(EXPLORERS)}; SPIN: "
+    print(f"Python {sys.version.split()[0]}; back ends: {', '.join(engines)}; SPIN: "
           f"{'skipped' if args.skip_spin else 'pan ' + ' '.join(PAN_CFLAGS) + ' -c0'}")
-    print("s = best run (SPIN: wall of ./pan); B/st tr = tracemalloc peak / states; "
-          "B/st RSS = peak RSS growth / states (SPIN: store / total from pan)")
+    print("s = best run (SPIN: wall of ./pan); B/st tr = tracemalloc peak / states (compiled: "
+          "its visited store + parents, edges apart); B/st RSS = peak RSS growth / states "
+          "(SPIN: store / total from pan)")
     print(HEADER)
     skipped: list[str] = []
-    for name, make, predict in models(top):
-        for delivery in DELIVERY_MODES:
-            if predict is not None and predict(delivery) > max_states:
-                skipped.append(f"{name} {delivery} ({predict(delivery):,} states)")
+    for row in models(top, groups, args.group_spin):
+        for delivery in row.deliveries:
+            name = row.name
+            if row.predict is not None and row.predict(delivery) > max_states:
+                skipped.append(f"{name} {delivery} ({row.predict(delivery):,} states)")
                 continue
             pan = None
-            if not args.skip_spin:
-                exported = forked(partial(_export, make, delivery))
+            if not args.skip_spin and row.spin:
+                exported = forked(partial(_export, row.make, delivery))
                 assert isinstance(exported, Exported)
                 with tempfile.TemporaryDirectory(prefix="ordercheck-spin-") as tmp:
                     pan = run_spin(exported.text, Path(tmp), expected_states=exported.states)
@@ -210,29 +274,48 @@ def main() -> None:
                     raise SystemExit(f"{name} {delivery}: SPIN {pan.states} states, "
                                      f"{pan.transitions} transitions; ordercheck "
                                      f"{exported.states}, expected {expected}: they disagree")
-            for engine, explorer in EXPLORERS.items():
-                row = forked(partial(_measure, make, delivery, explorer))
-                assert isinstance(row, Measured)
-                if predict is not None and row.states != predict(delivery):
-                    raise SystemExit(f"{name} {delivery} {engine}: {row.states} states, the "
-                                     f"closed form says {predict(delivery)}")
-                if pan is not None and row.states != pan.states:
-                    raise SystemExit(f"{name} {delivery} {engine}: {row.states} states, SPIN "
+            found: int | None = None
+            for engine in engines:
+                if engine == "bfs" and found is not None and found > args.bfs_max_states:
+                    skipped.append(f"{name} {delivery} bfs ({found:,} states: over "
+                                   f"--bfs-max-states)")
+                    continue
+                result = forked(partial(_measure, row.make, delivery, EXPLORERS[engine],
+                                        row.symmetry, max_states))
+                assert isinstance(result, Measured)
+                if result.truncated:
+                    skipped.append(f"{name} {delivery} {engine} (over --max-states "
+                                   f"{max_states:,})")
+                    found = result.states
+                    break
+                found = result.states
+                if row.predict is not None and result.states != row.predict(delivery):
+                    raise SystemExit(f"{name} {delivery} {engine}: {result.states} states, the "
+                                     f"closed form says {row.predict(delivery)}")
+                if pan is not None and result.states != pan.states:
+                    raise SystemExit(f"{name} {delivery} {engine}: {result.states} states, SPIN "
                                      f"{pan.states}")
-                n, rate = row.states, row.states / row.seconds
-                line = (f"{name:<16} {delivery:<9} {engine:<8} {n:>11,} {row.edges:>12,} "
-                        f"{row.seconds:>8.3f} {rate:>10,.0f} {row.traced_peak / n:>8,.0f} "
-                        f"{row.rss_growth / n:>8,.0f}")
-                if pan is not None:
-                    spin_total = pan.memory_total_mb * 2**20 / pan.states
-                    line += (f" {rate / spin_rate(pan):>10.2f}x"
-                             f" {row.rss_growth / n / spin_total:>10.2f}x")
-                print(line, flush=True)
+                print(_line(name, delivery, engine, result, pan), flush=True)
             if pan is not None:
                 print(spin_line(name, delivery, exported.edges, pan), flush=True)
     for row_name in skipped:
-        print(f"skipped (over --max-states {max_states:,}): {row_name}")
+        print(f"skipped: {row_name}")
     print(f"total {time.perf_counter() - started:.1f} s")
+
+
+def _line(name: str, delivery: str, engine: str, row: Measured, pan: PanResult | None) -> str:
+    n, rate = row.states, row.states / row.seconds
+    memory = row.store_bytes if row.store_bytes else row.traced_peak
+    line = (f"{name:<16} {delivery:<9} {engine:<8} {n:>11,} {row.edges:>12,} "
+            f"{row.seconds:>8.3f} {rate:>10,.0f} {memory / n:>8,.0f} "
+            f"{row.rss_growth / n:>8,.0f}")
+    if pan is not None:
+        spin_total = pan.memory_total_mb * 2**20 / pan.states
+        line += (f" {rate / spin_rate(pan):>10.2f}x"
+                 f" {row.rss_growth / n / spin_total:>10.2f}x")
+    if row.edge_bytes:
+        line += f"  + edges {row.edge_bytes / n:,.0f} B/st"
+    return line
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from .chart import CompiledChart, GuardSpec, TransitionInfo, compile_chart
 from .codec import ChannelCodec, StateCodec
@@ -50,6 +51,7 @@ from .protocol import (
     StatusView,
     Workflow,
 )
+from .readset import ReadSet, recording_view
 from .symmetry import Symmetry, canonicalizer
 from .text import describe_action
 
@@ -175,8 +177,7 @@ class TransitionSystem:
         self.labels: list[Action] = []
         self._label_ids: dict[Action, int] = {}
         self._enumerate_actions()
-        self._local: dict[int, tuple[tuple[tuple[int, int, int], ...],
-                                     tuple[tuple[int, int, str], ...]]] = {}
+        self._local: dict[int, tuple[tuple[tuple[int, int, int], ...], tuple[int, ...]]] = {}
         self._deliver: dict[int, tuple[int, int, int]] = {}
         self._sends_ids: dict[tuple[int, ...], int] = {(): 0}
         self._sends_list: list[tuple[int, ...]] = [()]
@@ -189,6 +190,16 @@ class TransitionSystem:
                                                        tuple[str, ...]]] = {}
         self._party_deliver: dict[tuple[int, int, int, str], tuple[int, int, int]] = {}
         self._msg_receiver = [self.party_index[m.receiver] for m in self.messages]
+        # Guarded decisions ("sites"): party p in configuration cfg facing an actor/timer
+        # event, ("fire", p, cfg, event), or a delivered message, ("deliver", q, cfg, msg,
+        # flag).  Each is memoised by what its guards read (:mod:`.readset`): per site, the
+        # read sets met so far as (control mask, channels mask), and (read set index,
+        # control & mask, channels & mask) -> (label, control xor-delta, sends); label -1 =
+        # no move (disabled, or the message waits).
+        self._site_ids: dict[tuple[object, ...], int] = {}
+        self._site_keys: list[tuple[Any, ...]] = []
+        self._site_masks: list[list[tuple[int, int]]] = []
+        self._site_memo: list[dict[tuple[int, int, int], tuple[int, int, int]]] = []
         self.initial = self.codec.pack_control([c.initial for c in self.charts])
         self.bound_hits = 0
         #: States whose expansion dropped a send (channel full): their successors are not all
@@ -352,7 +363,7 @@ class TransitionSystem:
 
     def armed_timers(self, state: int) -> tuple[str, ...]:
         ctrl = state & self._control_mask
-        guard_chans = state >> self.control_bits if self._guards_read_messages else None
+        guard_chans = state >> self.control_bits if self._guards_read_messages else 0
         names = []
         for ref_label, _, _ in self._local_moves(ctrl, guard_chans):
             label = self.labels[ref_label]
@@ -368,7 +379,7 @@ class TransitionSystem:
         cut by a bound must not look quiescent just because its successors are unknown.
         """
         ctrl = state & self._control_mask
-        guard_chans = state >> self.control_bits if self._guards_read_messages else None
+        guard_chans = state >> self.control_bits if self._guards_read_messages else 0
         return any(self.labels[label].actor in automatic
                    for label, _, _ in self._local_moves(ctrl, guard_chans))
 
@@ -439,18 +450,18 @@ class TransitionSystem:
             self._sends_list.append(msgs)
         return sid
 
-    def _local_moves(self, ctrl: int, chans_id: int | None = None
-                     ) -> tuple[tuple[int, int, int], ...]:
+    def _local_moves(self, ctrl: int, chans_id: int = 0) -> tuple[tuple[int, int, int], ...]:
         """Actor and timer moves from a control value: (label, next control, sends id).
 
-        Moves whose selection involves no guard are memoised per control value; the few
-        guarded events are evaluated per state (with ``chans_id`` for guards that read
-        messages), memoised by (party, configuration, event, control[, channels]).
+        Moves whose selection involves no guard are memoised per control value; each guarded
+        event is a *site* memoised by what its guards read (:meth:`_site_outcome`), so it
+        is evaluated once per distinct read values, not per state.  ``chans_id`` matters
+        only when guards read messages (callers pass 0 otherwise).
         """
         entry = self._local.get(ctrl)
         if entry is None:
             fixed: list[tuple[int, int, int]] = []
-            guarded: list[tuple[int, int, str]] = []
+            sites: list[int] = []
             for p in range(len(self.charts)):
                 cfg = (ctrl >> self._shift[p]) & self._masks[p]
                 party = self._party_local.get((p, cfg))
@@ -458,19 +469,87 @@ class TransitionSystem:
                     party = self._party_local[(p, cfg)] = self._party_moves(p, cfg)
                 moves, events = party
                 fixed.extend((label, ctrl ^ delta, sends) for label, delta, sends in moves)
-                guarded.extend((p, cfg, event) for event in events)
-            entry = self._local[ctrl] = (tuple(fixed), tuple(guarded))
-        fixed_moves, guarded_events = entry
-        if not guarded_events:
+                sites.extend(self._site(("fire", p, cfg, event)) for event in events)
+            entry = self._local[ctrl] = (tuple(fixed), tuple(sites))
+        fixed_moves, guarded_sites = entry
+        if not guarded_sites:
             return fixed_moves
         out = list(fixed_moves)
-        view = self.view(ctrl, chans_id)
-        for p, cfg, event in guarded_events:
-            chosen = self._select(p, cfg, event, view)
-            if chosen is not None:
-                label, delta, sends = self._fire(p, cfg, event, chosen)
+        for site in guarded_sites:
+            label, delta, sends = self._site_outcome(site, ctrl, chans_id)
+            if label >= 0:
                 out.append((label, ctrl ^ delta, sends))
         return tuple(out)
+
+    # -- guarded decisions, memoised by what they read ----------------------------------------
+    def _site(self, key: tuple[Any, ...]) -> int:
+        """The id of a guarded decision (see ``_site_keys``), interned on first use."""
+        site = self._site_ids.get(key)
+        if site is None:
+            site = self._site_ids[key] = len(self._site_keys)
+            self._site_keys.append(key)
+            self._site_masks.append([])
+            self._site_memo.append({})
+        return site
+
+    def _site_outcome(self, site: int, ctrl: int, chans_id: int) -> tuple[int, int, int]:
+        """(label, control xor-delta, sends) of a guarded decision in this state; label -1
+        when nothing fires."""
+        memo = self._site_memo[site]
+        for i, (cmask, hmask) in enumerate(self._site_masks[site]):
+            hit = memo.get((i, ctrl & cmask, chans_id & hmask))
+            if hit is not None:
+                return hit
+        return self.site_entry(site, ctrl, chans_id)[1]
+
+    def site_entry(self, site: int, ctrl: int, chans_id: int
+                   ) -> tuple[int, tuple[int, int, int]]:
+        """The decision of ``site`` in this state and the index of the read set it is
+        memoised under (``_site_masks[site][index]``): looked up, or evaluated through a
+        recording view (:mod:`.readset`) and memoised.  Sound for pure guards: a memo entry
+        applies exactly to the states agreeing with its evaluation on what was read."""
+        memo = self._site_memo[site]
+        masks = self._site_masks[site]
+        for i, (cmask, hmask) in enumerate(masks):
+            hit = memo.get((i, ctrl & cmask, chans_id & hmask))
+            if hit is not None:
+                return i, hit
+        reads = ReadSet()
+        view = recording_view(self.view(ctrl, chans_id if self._guards_read_messages
+                                        else None), reads)
+        key = self._site_keys[site]
+        if key[0] == "fire":
+            _, p, cfg, event = key
+            chosen = self._select(p, cfg, event, view)
+            outcome = (-1, 0, 0) if chosen is None else self._fire(p, cfg, event, chosen)
+        else:
+            _, q, cfg, msg, flag = key
+            outcome = self._reaction(q, cfg, msg, DELIVER_KEEP if flag else DELIVER, view)
+        read = self._read_masks(reads)
+        if read in masks:
+            i = masks.index(read)
+        else:
+            i = len(masks)
+            masks.append(read)
+        memo[(i, ctrl & read[0], chans_id & read[1])] = outcome
+        return i, outcome
+
+    def _read_masks(self, reads: ReadSet) -> tuple[int, int]:
+        """A read set as (control mask, channels mask): the fields of the parties read and
+        of the channels carrying the messages tested (every channel when enumerated)."""
+        cmask = 0
+        for name in reads.parties:
+            p = self.party_index.get(name)
+            if p is not None:
+                cmask |= self._masks[p] << self._shift[p]
+        hmask = 0
+        if self._guards_read_messages:
+            channels = (range(len(self.channels)) if reads.all_messages else
+                        {self._msg_channel[self._message_index[name]]
+                         for name in reads.messages if name in self._message_index})
+            for k in channels:
+                hmask |= self._ch_mask[k] << self._ch_shift[k]
+        return cmask, hmask
 
     def _party_moves(self, p: int, cfg: int
                      ) -> tuple[tuple[tuple[int, int, int], ...], tuple[str, ...]]:
@@ -501,15 +580,24 @@ class TransitionSystem:
             transition=self._toffset[p] + tindex, sends=info.meta.sends))
         return label, (cfg ^ nxt) << self._shift[p], self._sends(p, tindex)
 
-    def _delivery(self, ctrl: int, msg: int, kind: str, chans_id: int | None
+    def _delivery(self, ctrl: int, msg: int, kind: str, chans_id: int = 0
                   ) -> tuple[int, int, int]:
         """The receiver's reaction to a delivered message: (label, next control, sends);
         label -1 when the receiver is transient and the message must wait."""
-        base = ctrl if chans_id is None else ctrl | (chans_id << self.control_bits)
-        key = (((base << self._msg_bits) | msg) << 1) | (0 if kind == DELIVER else 1)
+        label, nctrl, sends = self._delivery_entry(ctrl, msg, 0 if kind == DELIVER else 1)
+        if label < -1:  # guarded: the site decides
+            label, delta, sends = self._site_outcome(-2 - label, ctrl, chans_id)
+            nctrl = ctrl ^ delta
+        return label, nctrl, sends
+
+    def _delivery_entry(self, ctrl: int, msg: int, flag: int) -> tuple[int, int, int]:
+        """``_deliver``'s entry per (control, message, flag): the reaction when no guard
+        decides it, else ``(-2 - site, 0, 0)`` naming the guarded decision."""
+        key = (((ctrl << self._msg_bits) | msg) << 1) | flag
         hit = self._deliver.get(key)
         if hit is not None:
             return hit
+        kind = DELIVER_KEEP if flag else DELIVER
         q = self._msg_receiver[msg]
         cfg = (ctrl >> self._shift[q]) & self._masks[q]
         if not any(guard for _, guard, _ in
@@ -518,10 +606,10 @@ class TransitionSystem:
             reaction = self._party_deliver.get(pkey)
             if reaction is None:
                 reaction = self._party_deliver[pkey] = self._reaction(q, cfg, msg, kind, None)
+            label, delta, sends = reaction
+            hit = self._deliver[key] = (label, ctrl ^ delta, sends)
         else:
-            reaction = self._reaction(q, cfg, msg, kind, self.view(ctrl, chans_id))
-        label, delta, sends = reaction
-        hit = self._deliver[key] = (label, ctrl ^ delta, sends)
+            hit = self._deliver[key] = (-2 - self._site(("deliver", q, cfg, msg, flag)), 0, 0)
         return hit
 
     def _reaction(self, q: int, cfg: int, msg: int, kind: str, view: StatusView | None
@@ -593,7 +681,7 @@ class TransitionSystem:
         cb = self.control_bits
         ctrl = state & self._control_mask
         chans_id = state >> cb
-        guard_chans = chans_id if self._guards_read_messages else None
+        guard_chans = chans_id if self._guards_read_messages else 0
         out: list[tuple[int, int]] = []
         chans_shifted = chans_id << cb
         entry = self._local.get(ctrl)
@@ -613,7 +701,7 @@ class TransitionSystem:
             return out
         deliverable = self._deliverable(chans_id)
         msg_bits = self._msg_bits
-        base = (ctrl if guard_chans is None else ctrl | (chans_id << cb)) << msg_bits
+        base = ctrl << msg_bits
         deliver_memo = self._deliver
         for msg, rest, flag in deliverable:
             if flag == 2:
@@ -621,8 +709,11 @@ class TransitionSystem:
                 continue
             hit = deliver_memo.get(((base | msg) << 1) | flag)
             if hit is None:
-                hit = self._delivery(ctrl, msg, DELIVER_KEEP if flag else DELIVER, guard_chans)
+                hit = self._delivery_entry(ctrl, msg, flag)
             label, nctrl, sends = hit
+            if label < -1:  # a guarded reaction: its site decides
+                label, delta, sends = self._site_outcome(-2 - label, ctrl, guard_chans)
+                nctrl = ctrl ^ delta
             if label < 0:
                 continue  # receiver is in a transient status: the message waits
             if sends:

@@ -144,9 +144,37 @@ def test_every_driver_path_resumes_to_the_same_graph(monkeypatch):
 
 
 def test_a_model_too_wide_for_two_words_is_refused_naming_the_fallback():
-    with pytest.raises(UsageError, match=r"needs 29 control bits and 72 channel bits.*"
+    with pytest.raises(UsageError, match=r"needs 41 control bits and 104 channel bits.*"
                                          r"--explorer bfs"):
-        explore(TransitionSystem(n_sellers(9)), explorer=Compiled())
+        explore(TransitionSystem(n_sellers(13)), explorer=Compiled())
+
+
+def test_channels_beyond_64_bits_move_into_the_first_word():
+    """9 sellers need 29 control + 72 channel bits: the kernel splits the codec's int at a
+    channel boundary after the control bits (first word: 29 + the first channel's 9 bits), and the
+    graph is still BFS's (first 3,000 states)."""
+    from ordercheck.checks.explorers.compiled import split_point
+
+    system = TransitionSystem(n_sellers(9))
+    assert (system.control_bits, split_point(system)) == (29, 38)
+    six = TransitionSystem(n_sellers(6))
+    assert split_point(six) == six.control_bits  # channels fit the second word: as before
+    assert split_point(TransitionSystem(n_sellers(13))) == -1
+    bfs, fast = both(functools.partial(n_sellers, 9), max_states=3000)
+    assert_same_graph(bfs, fast)
+    assert max(fast.states).bit_length() > 64
+
+
+@pytest.mark.parametrize("delivery", ["fifo", "unordered"])
+def test_vtex_group_of_4_with_symmetry_is_the_reference(delivery):
+    """An order group of 4 (guards read the shared payment and messages in flight; 110 bits,
+    split across the words) under symmetry reduction: BFS's graph, first 20,000 states."""
+    make = functools.partial(documented, sellers=4)
+    bfs = explore(TransitionSystem(make(), delivery=delivery, symmetry=True), max_states=20000)
+    fast = explore(TransitionSystem(make(), delivery=delivery, symmetry=True),
+                   explorer=Compiled(), max_states=20000)
+    assert_same_graph(bfs, fast)
+    assert fast.n_states == 20000 and max(fast.states).bit_length() > 64
 
 
 def test_not_a_transition_system_is_refused():

@@ -15,7 +15,14 @@ from .. import outpaths
 from ..explore import explore
 from ..export import export_promela
 from ..system import DELIVERY_MODES, TransitionSystem
-from .common import EXIT_OK, model_args, model_spec, resolve_model
+from .common import (
+    EXIT_OK,
+    model_args,
+    model_parameter_args,
+    model_params,
+    model_spec,
+    resolve_model,
+)
 
 FORMATS = ("promela",)
 
@@ -24,8 +31,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     spec = model_spec(args)
     if args.out is not None:  # checked before the exploration, so a typo costs no wait
         outpaths.out_file("--out", args.out)
-    workflow = resolve_model(spec)
-    graph = explore(TransitionSystem(workflow, delivery=args.delivery, capacity=args.capacity))
+    workflow = resolve_model(spec, model_params(args))
+    graph = explore(TransitionSystem(workflow, delivery=args.delivery, capacity=args.capacity,
+                                     symmetry=args.symmetry))
     export = export_promela(graph)
     if args.out is None:
         sys.stdout.write(export.text)
@@ -43,6 +51,7 @@ def register(sub: Any) -> None:
     e.add_argument("--format", choices=FORMATS, required=True,
                    help="output language (promela: for SPIN; same state count as ordercheck)")
     model_args(e)
+    model_parameter_args(e)  # --symmetry is refused by the export, with the reason
     e.add_argument("--delivery", choices=DELIVERY_MODES, default="fifo")
     e.add_argument("--out", metavar="FILE", help="write the program here (default: stdout)")
     e.set_defaults(func=cmd_export)

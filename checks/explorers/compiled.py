@@ -6,8 +6,9 @@ speed.  But the tables are *lazy* — guards are user Python callables, so an en
 known once the :class:`~..system.TransitionSystem` has computed it.  So the kernel
 (:mod:`.kernel`) runs until it meets an entry not yet filled, records it (and those of the
 next queued states: misses come in batches), and returns; this driver fills them with the
-system's own methods (:meth:`_local_moves`, :meth:`_take_memo`, :meth:`_delivery`, the
-channel put) — the semantics stay the Python reference's — and resumes.  Warm tables make
+system's own methods (:meth:`_party_moves`, :meth:`site_entry` for guarded decisions,
+:meth:`_take_memo`, :meth:`_reaction`, the channel put) — the semantics stay the Python
+reference's — and resumes.  Warm tables make
 returns rare: about one per few thousand states once the control values repeat.
 
 The result is the *identical* :class:`~..explore.StateGraph` of
@@ -86,7 +87,18 @@ class _Tables:
         self.sends_off = self.sends_msgs = np.zeros(1, np.int64)
         self.refresh_sends()
         self.msg_channel = np.array(system._msg_channel, np.int64)
-        self.ch_shift = np.array(system._ch_shift, np.int64)
+        #: the codec's int is split into the kernel's two words at bit ``split``: the
+        #: control bits, then every channel whose field ends by bit 63 when the channels
+        #: alone would not fit the second word (see :func:`split_point`)
+        self.split = split_point(system)
+        cb = system.control_bits
+        self.ch_word = np.array([0 if cb + sh < self.split else 1 for sh in system._ch_shift]
+                                or [0], np.int64)
+        self.ch_shift = np.array([cb + sh if cb + sh < self.split else cb + sh - self.split
+                                  for sh in system._ch_shift] or [0], np.int64)
+        self.ch0_mask = sum(mask << (cb + sh) for sh, mask in
+                            zip(system._ch_shift, system._ch_mask, strict=True)
+                            if cb + sh < self.split)
         self.ch_mask = np.array(system._ch_mask, np.int64)
         self.lose_label = np.full(max(1, len(system.messages)), -1, np.int64)
         self.reads_msgs = bool(system._guards_read_messages)
@@ -108,6 +120,11 @@ class _Tables:
         self.r_base = np.array([sum(sizes[:q]) for q in range(len(sizes))], np.int64)
         self.pd = np.full(max(1, sum(sizes)), -1, np.int64)
         self.dense = self._dense_channels()
+        self.control_mask = system._control_mask
+        # per guarded decision (site): pool offset of its read sets, -1 = none yet
+        self.site_ptr = np.full(64, -1, np.int64)
+        self.site_masks_seen: dict[int, int] = {}
+        self.outcomes: dict[tuple[int, int, int], int] = {}  # interned site outcomes
 
     def _dense_channels(self) -> tuple[Any, ...]:
         """Direct-indexed TAKE and PUT tables for narrow channels (see :mod:`.kernel`)."""
@@ -129,7 +146,8 @@ class _Tables:
         return (np.array(ch_base or [0], np.int64), np.array(put_base or [0], np.int64),
                 np.array(ch_syms or [0], np.int64),
                 np.array(system._symbol or [0], np.int64),
-                np.full(max(1, takes), -1, np.int64), np.full(max(1, puts), -2, np.int64))
+                np.full(max(1, takes), -1, np.int64), np.full(max(1, puts), -2, np.int64),
+                self.ch_word, np.array([self.ch0_mask], np.int64))
 
     @property
     def shift(self) -> int:
@@ -161,31 +179,24 @@ class _Tables:
 
     def fill(self, misses: Any) -> None:
         """Compute every missed entry with the system's own methods and insert it."""
-        from ..system import DELIVER, DELIVER_KEEP
-
         np, k, system = self.np, self.k, self.system
         keys: list[tuple[int, int, int]] = []
         vals: list[int] = []
-        seen: set[tuple[int, int, int]] = set()
+        seen: set[tuple[int, int, int, int]] = set()
         for kind, a, b, c, _ in misses.tolist():
-            chans = (b & _WORD) if self.reads_msgs else None  # the kernel's int64 word
-            if kind == k.LOCAL:
-                key = (a, b, k.LOCAL)
-            elif kind == k.TAKE:
-                key = (a, 0, k.TAKE | (b << 2))
-            elif kind == k.DELIVER:
-                key = (a, b, k.DELIVER | (c << 2))
-            else:
-                key = (a, 0, k.PUT | (b << 2))
             if kind == k.PLOCAL:
                 self._fill_party_local(a, b)
                 continue
             if kind == k.PDELIVER:
                 self._fill_party_deliver(a, b, c)
                 continue
-            if key in seen:
+            if (kind, a, b, c) in seen:
                 continue
-            seen.add(key)
+            seen.add((kind, a, b, c))
+            if kind == k.SITE:
+                keys.append(self._site_key(a, b, c))
+                vals.append(self._outcome(system.site_entry(a, *self._site_state(b, c))[1]))
+                continue
             if kind == k.TAKE and self.dense[0][b] >= 0:
                 self.dense[4][self.dense[0][b] + a] = self._store(self._takes(a, b))
                 continue
@@ -195,22 +206,13 @@ class _Tables:
                     self.dense[5][self.dense[1][ch] + a * self.dense[2][ch]
                                   + system._symbol[b]] = self._put(a, b)
                     continue
-            keys.append(key)
-            if kind == k.LOCAL:
-                moves = system._local_moves(a, chans)
-                flat = [len(moves)]
-                for move in moves:
-                    flat.extend(move)
-                vals.append(self._store(flat))
-            elif kind == k.TAKE:
-                vals.append(self._store(self._takes(a, b)))
-            elif kind == k.DELIVER:
-                msg, flag = divmod(c, 2)
-                hit = system._delivery(a, msg, DELIVER_KEEP if flag else DELIVER, chans)
-                vals.append(self._store(list(hit)))
-            else:
+                keys.append((a, 0, k.PUT | (b << 2)))
                 vals.append(self._put(a, b))
+            else:
+                keys.append((a, 0, k.TAKE | (b << 2)))
+                vals.append(self._store(self._takes(a, b)))
         self.refresh_sends()
+        self._refresh_sites()
         if 4 * (self.used + len(vals)) > 3 * self.cap:
             self._grow(self.used + len(vals))
         if not keys:
@@ -220,6 +222,53 @@ class _Tables:
                       cols[:, 1].copy(), cols[:, 2].copy(), np.array(vals, np.int64),
                       self.shift)
         self.used += len(vals)
+
+    def _site_key(self, site: int, ctrl: int, gch: int) -> tuple[int, int, int]:
+        """The memo key of ``site`` in state (ctrl, gch) under the read set the system
+        memoised it by (``site_entry``; evaluated now when not yet)."""
+        system = self.system
+        index, _ = system.site_entry(site, *self._site_state(ctrl, gch))
+        w0, w1 = self._kernel_mask(*system._site_masks[site][index])
+        return (ctrl & w0, gch & w1, self.k.SITE | (site << 2) | (index << 40))
+
+    def _site_state(self, w0: int, gch: int) -> tuple[int, int]:
+        """The system's (control, channels) of a kernel state as a site sees it (channels
+        0 when no guard reads messages, as the system's callers pass them)."""
+        if not self.reads_msgs:
+            return w0 & self.control_mask, 0
+        state = _join(w0, gch, self.split)
+        return state & self.control_mask, state >> self.system.control_bits
+
+    def _kernel_mask(self, cmask: int, hmask: int) -> tuple[int, int]:
+        """A read set's (control, channels) masks as masks of the kernel's two words."""
+        return _split(cmask | (hmask << self.system.control_bits), self.split)
+
+    def _outcome(self, outcome: tuple[int, int, int]) -> int:
+        """Pool offset of a site outcome ``(label, delta, sends)``, stored once."""
+        at = self.outcomes.get(outcome)
+        if at is None:
+            at = self.outcomes[outcome] = self._store(list(outcome))
+        return at
+
+    def _refresh_sites(self) -> None:
+        """Export every site whose read sets grew (and room for sites interned since)."""
+        system, np = self.system, self.np
+        n = len(system._site_keys)
+        if n > len(self.site_ptr):
+            size = len(self.site_ptr)
+            while size < n:
+                size *= 2
+            grown = np.full(size, -1, np.int64)
+            grown[:len(self.site_ptr)] = self.site_ptr
+            self.site_ptr = grown
+        for site in range(n):
+            masks = system._site_masks[site]
+            if len(masks) != self.site_masks_seen.get(site, 0):
+                flat = [len(masks)]
+                for cmask, hmask in masks:
+                    flat.extend(self._kernel_mask(cmask, hmask))
+                self.site_ptr[site] = self._store(flat)
+                self.site_masks_seen[site] = len(masks)
 
     def _takes(self, content: int, k: int) -> list[int]:
         """Channel ``k``'s takes from ``content`` (``_take_memo``), flattened for the pool."""
@@ -245,9 +294,10 @@ class _Tables:
         if party is None:
             party = system._party_local[(p, cfg)] = system._party_moves(p, cfg)
         moves, events = party
-        flat = [1 if events else 0, len(moves)]
+        flat = [len(events), len(moves)]
         for move in moves:
             flat.extend(move)
+        flat.extend(system._site(("fire", p, cfg, event)) for event in events)
         self.pl[index] = self._store(flat)
 
     def _fill_party_deliver(self, q: int, cfg: int, code: int) -> None:
@@ -265,7 +315,8 @@ class _Tables:
         kind = DELIVER_KEEP if flag else DELIVER
         if any(guard for _, guard, _ in
                system.charts[q].moves.get((cfg, system.messages[msg].event), ())):
-            self.pd[index] = self._store([1, 0, 0, 0])
+            self.pd[index] = self._store([1, system._site(("deliver", q, cfg, msg, flag)),
+                                          0, 0])
             return
         pkey = (q, cfg, msg, kind)
         reaction = system._party_deliver.get(pkey)
@@ -308,7 +359,7 @@ class _Tables:
         if sym is None:
             return (np.zeros((0, 1), np.int64), np.zeros((0, 1), np.int64),
                     np.zeros(1, np.int64))
-        cb = self.system.control_bits
+        cb = self.split
         words = np.array([[0 if s < cb else 1 for s, _ in block] for block in sym.blocks],
                          np.int64)
         shifts = np.array([[s if s < cb else s - cb for s, _ in block]
@@ -334,14 +385,13 @@ class Compiled:
             raise UsageError("--explorer compiled explores a TransitionSystem (its integer "
                              f"tables); got {type(system).__name__}: use --explorer bfs")
         ts: Any = system
-        cb = ts.control_bits
-        chan_bits = sum(ch.width for ch in ts.codec.channels)
-        if cb > _MAX_CONTROL_BITS or chan_bits > _MAX_CHANNEL_BITS:
+        if split_point(ts) < 0:
+            chan_bits = sum(ch.width for ch in ts.codec.channels)
             raise UsageError(
-                f"--explorer compiled: a joint state of this model needs {cb} control bits "
-                f"and {chan_bits} channel bits, more than the kernel's two words "
-                f"({_MAX_CONTROL_BITS} and {_MAX_CHANNEL_BITS}); use --explorer bfs "
-                "(or a lower --capacity)")
+                f"--explorer compiled: a joint state of this model needs {ts.control_bits} "
+                f"control bits and {chan_bits} channel bits, more than the kernel's two "
+                f"words hold ({_MAX_CONTROL_BITS} + {_MAX_CHANNEL_BITS} bits, split at a "
+                "channel boundary); use --explorer bfs (or a lower --capacity)")
         started = time.perf_counter()
         tables = _Tables(np, kernel, ts)
         bword, bshift, bwidth = tables.symmetry_arrays()
@@ -364,7 +414,7 @@ class Compiled:
         out_c, out_h = np.zeros(buf, np.int64), np.zeros(buf, np.int64)
         misses = np.zeros((max(1, _MISS_BATCH), 5), np.int64)
         counters = np.zeros(kernel.N_COUNTERS, np.int64)
-        ctl[0], chs[0] = _split(ts.initial, cb)
+        ctl[0], chs[0] = _split(ts.initial, tables.split)
         kernel.visited_rehash(slots, ctl, chs, 1, _shift(slots))
         counters[kernel.C_N] = 1
         counters[kernel.C_LEVEL_END] = 1
@@ -382,7 +432,7 @@ class Compiled:
                 tables.msg_channel, tables.ch_shift, tables.ch_mask, tables.lose_label,
                 bword, bshift, bwidth, tables.p_shift, tables.p_mask, tables.p_base,
                 tables.pl, tables.msg_recv, tables.msg_ridx, tables.r_count, tables.r_base,
-                tables.pd, tables.dense)
+                tables.pd, tables.dense, tables.site_ptr)
             kernel_seconds += time.perf_counter() - t0
             n = int(counters[kernel.C_N])
             if status == kernel.DONE:
@@ -430,17 +480,16 @@ class Compiled:
                            + (succ.nbytes + slab.nbytes) * int(counters[kernel.C_EDGES])
                            // len(succ)),
             returns=returns, kernel_seconds=kernel_seconds)
-        return self._graph(np, kernel, ts, counters, ctl, chs, parent, plabel, off, succ,
-                           slab, ovf_list, cut_list, slots, started)
+        return self._graph(np, kernel, ts, tables.split, counters, ctl, chs, parent, plabel,
+                           off, succ, slab, ovf_list, cut_list, slots, started)
 
     @staticmethod
-    def _graph(np: Any, kernel: Any, system: Any, counters: Any, ctl: Any, chs: Any,
+    def _graph(np: Any, kernel: Any, system: Any, cb: int, counters: Any, ctl: Any, chs: Any,
                parent: Any, plabel: Any, off: Any, succ: Any, slab: Any, ovf_list: Any,
                cut_list: Any, slots: Any, started: float) -> StateGraph:
         """The kernel's arrays as the StateGraph ``_bfs`` builds (same types, same order)."""
         n, ne, i = (int(counters[kernel.C_N]), int(counters[kernel.C_EDGES]),
                     int(counters[kernel.C_I]))
-        cb = system.control_bits
         off[i + 1:n + 1] = ne  # never expanded: no edges (``_bfs`` pads ``off`` the same way)
         bounds: list[str] = []
         if counters[kernel.C_DEPTH_CUT]:
@@ -478,6 +527,21 @@ class Compiled:
 def _shift(slots: Any) -> int:
     """The hash shift of a power-of-two table (top bits of the 64-bit product)."""
     return 64 - (len(slots).bit_length() - 1)
+
+
+def split_point(system: Any) -> int:
+    """Where the kernel splits the codec's int into two int64 words: ``control_bits`` when
+    the channels fit the second word (the usual case); else the first channel boundary
+    that leaves at most 64 bits for it, while the first keeps at most 63; -1 when none.
+    Channel fields never straddle the words."""
+    cb = system.control_bits
+    ends = [cb] + [cb + sh + ch.width for sh, ch in
+                   zip(system._ch_shift, system.codec.channels, strict=True)]
+    total = ends[-1]
+    for end in ends:
+        if end <= _MAX_CONTROL_BITS and total - end <= _MAX_CHANNEL_BITS:
+            return end
+    return -1
 
 
 def _split(state: int, cb: int) -> tuple[int, int]:

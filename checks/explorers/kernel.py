@@ -9,19 +9,27 @@ in channel order, each channel's takes in table order — so the edge order, and
 BFS numbering, is the reference's.
 
 A state is two int64 words, ``(control, channels)`` — the codec's int split at
-``control_bits`` — so models up to 63 control bits and 64 channel bits fit (the 8-sellers toy
-at capacity 4 needs 26 + 64).  Memo tables (open addressing, linear probing, keys of three
-int64 words, first word ``-1`` = empty; channel contents and control values are never
-negative):
+``control_bits``, or, when the channels need more than 64 bits, at a later channel boundary
+(:func:`~.compiled.split_point`): then the first channels live in the control word, and
+channel ``k``'s word is ``dense[6][k]`` (``dense[7][0]``: the mask of those in the first).  So
+a group of 4 (34 control + 76 channel bits) fits.  Memo tables (open addressing, linear
+probing, keys of three int64 words, first word ``-1`` = empty; channel contents and control
+values are never negative):
 
-* ``LOCAL``   key (control, channels when guards read messages else 0, LOCAL)
-              -> pool offset of ``[count, (label, next control, sends id) * count]``;
+* ``SITE``    a guarded decision (:meth:`~..system.TransitionSystem.site_entry`), memoised
+              by what its guards read: key (control & mask, channels & mask, SITE | site << 2
+              | read-set index << 40) -> pool offset of ``[label, control xor-delta, sends
+              id]`` (label -1: nothing fires); ``site_ptr[site]`` is the pool offset of the
+              site's read sets ``[count, (control mask, channels mask) * count]`` (-1: none);
 * ``TAKE``    key (channel contents, 0, TAKE | channel << 2) -> pool offset of
               ``[count, (message, contents left, flag) * count]``;
-* ``DELIVER`` key (control, channels or 0, DELIVER | (message * 2 + flag) << 2) -> pool
-              offset of ``[label, next control, sends id]``;
 * ``PUT``     key (channel contents, 0, PUT | message << 2) -> contents after the send,
               ``-1`` = overflow.
+
+Per party configuration (dense ``pl``): ``[sites, moves, (label, control xor-delta, sends)
+* moves, site id * sites]`` — the unguarded moves, then the guarded events' sites; per
+(receiver, configuration, message, flag) (dense ``pd``): ``[0, label, delta, sends]``, or
+``[1, site, 0, 0]`` when a guard decides the reaction.
 
 A channel at most 16 bits wide keeps its TAKE and PUT entries in dense arrays instead
 (``dense``: per channel the base of its take and put tables, -1 when hashed; its symbol
@@ -40,7 +48,7 @@ from numba import njit
 
 # kinds of memo entry (folded into the third key word: kind | payload << 2); the P* kinds
 # are misses of the dense per-party tables
-LOCAL, TAKE, DELIVER, PUT, PLOCAL, PDELIVER = 0, 1, 2, 3, 4, 5
+SITE, TAKE, PUT, PLOCAL, PDELIVER = 0, 1, 3, 4, 5
 # kernel statuses
 DONE, MISS, GROW, YIELD, BUF_SMALL = 0, 1, 2, 3, 4
 # indices into the int64 ``counters`` array shared with the driver
@@ -114,23 +122,32 @@ def canonical(c, h, bword, bshift, bwidth):
     ascending into blocks 0, 1, ...  Field ``f`` of block ``b`` lies in word ``bword[b, f]``
     (0 control, 1 channels) at ``bshift[b, f]``.  A tuple is packed field 0 most
     significant, so integer order is tuple order."""
+    return _canonical(c, h, bword, bshift, bwidth, np.empty(bshift.shape[0], np.int64))
+
+
+@njit(cache=True, inline="always")
+def _canonical(c, h, bword, bshift, bwidth, keys):
+    """:func:`canonical` with a scratch array for the block keys (no allocation per edge):
+    the keys are packed, insertion-sorted (a handful of blocks), and written back only when
+    the order changed."""
     nb, nf = bshift.shape[0], bshift.shape[1]
-    keys = np.empty(nb, np.int64)
+    same = True
     for b in range(nb):
         key = np.int64(0)
         for f in range(nf):
             w = c if bword[b, f] == 0 else h
             key = (key << bwidth[f]) | ((w >> bshift[b, f]) & ((np.int64(1) << bwidth[f]) - 1))
-        keys[b] = key
-    ordered = np.sort(keys)
-    same = True
-    for b in range(nb):
-        if ordered[b] != keys[b]:
+        j = b
+        while j > 0 and keys[j - 1] > key:
+            keys[j] = keys[j - 1]
+            j -= 1
+        keys[j] = key
+        if j != b:
             same = False
     if same:
         return c, h
     for b in range(nb):
-        key = ordered[b]
+        key = keys[b]
         for f in range(nf - 1, -1, -1):
             m = (np.int64(1) << bwidth[f]) - 1
             sh = bshift[b, f]
@@ -151,37 +168,57 @@ def _miss(misses, counters, kind, a, b, c, d):
 
 
 @njit(cache=True)
-def _append(chans, sid, ka, kb, kc, val, shift, sends_off, sends_msgs, msg_channel, ch_shift,
+def _append(w0, w1, sid, ka, kb, kc, val, shift, sends_off, sends_msgs, msg_channel, ch_shift,
             ch_mask, misses, counters, dense):
-    """Channels after the sends of ``sid``, and a status: 0 ok, 1 overflow, 2 miss."""
-    put_base, ch_syms, msg_sym, put_dense = dense[1], dense[2], dense[3], dense[5]
+    """The state (w0, w1) after the sends of ``sid``, and a status: 0 ok, 1 overflow, 2 miss.
+    Channel ``k`` lies in word ``dense[6][k]`` at ``ch_shift[k]``."""
+    put_base, ch_syms, msg_sym, put_dense, ch_word = (dense[1], dense[2], dense[3], dense[5],
+                                                       dense[6])
     for t in range(sends_off[sid], sends_off[sid + 1]):
         msg = sends_msgs[t]
         k = msg_channel[msg]
         sh = ch_shift[k]
-        content = (chans >> sh) & ch_mask[k]
+        content = ((w1 if ch_word[k] else w0) >> sh) & ch_mask[k]
         if put_base[k] >= 0:  # a narrow channel: its put table is dense (-2 = not filled)
             new = put_dense[put_base[k] + content * ch_syms[k] + msg_sym[msg]]
             if new == -2:
                 _miss(misses, counters, PUT, content, msg, 0, 0)
-                return chans, 2
+                return w0, w1, 2
         else:
             s = memo_find(ka, kb, kc, content, 0, PUT | (msg << 2), shift)
             if s < 0:
                 _miss(misses, counters, PUT, content, msg, 0, 0)
-                return chans, 2
+                return w0, w1, 2
             new = val[s]
         if new < 0:
-            return chans, 1
-        chans ^= (content ^ new) << sh
-    return chans, 0
+            return w0, w1, 1
+        if ch_word[k]:
+            w1 ^= (content ^ new) << sh
+        else:
+            w0 ^= (content ^ new) << sh
+    return w0, w1, 0
+
+
+@njit(cache=True)
+def _site(site, ctrl, gch, site_ptr, pool, ka, kb, kc, val, shift, misses, counters):
+    """Pool offset of ``site``'s outcome in state (ctrl, gch), or -1 (a miss, recorded)."""
+    o = site_ptr[site]
+    if o >= 0:
+        for m in range(pool[o]):
+            cm, hm = pool[o + 1 + 2 * m], pool[o + 2 + 2 * m]
+            s = memo_find(ka, kb, kc, ctrl & cm, gch & hm, SITE | (site << 2) | (m << 40),
+                          shift)
+            if s >= 0:
+                return val[s]
+    _miss(misses, counters, SITE, site, ctrl, gch, 0)
+    return -1
 
 
 @njit(cache=True)
 def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, val, shift,
                pool, sends_off, sends_msgs, msg_channel, ch_shift, ch_mask, lose_label,
                bword, bshift, bwidth, misses, counters, p_shift, p_mask, p_base, pl,
-               msg_recv, msg_ridx, r_count, r_base, pd, dense):
+               msg_recv, msg_ridx, r_count, r_base, pd, dense, site_ptr):
     """Successors of state (ctrl, chans) into ``out_*``: their count, -1 on a memo miss
     (recorded), -2 when ``out_*`` is too small.  ``ovf[0]`` counts sends dropped by a full
     channel."""
@@ -189,8 +226,8 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
     cnt = 0
     cap = out_lab.shape[0]
     gch = chans if reads_msgs else 0
-    # per-party moves no guard affects (dense by party configuration); a control value in
-    # which some party has a guarded event takes the joint entry (``_local_moves``)
+    # per-party moves no guard affects (dense by party configuration), in party order; then
+    # every guarded event's site, in party order (``_local_moves``)
     guarded = False
     for p in range(p_shift.shape[0]):
         cfg = (ctrl >> p_shift[p]) & p_mask[p]
@@ -200,50 +237,43 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
             return -1
         if pool[e]:
             guarded = True
-    joint = -1
-    if guarded:
-        s = memo_find(ka, kb, kc, ctrl, gch, LOCAL, shift)
-        if s < 0:
-            _miss(misses, counters, LOCAL, ctrl, gch, 0, 0)
-            return -1
-        joint = val[s]
-    n_moves = pool[joint] if guarded else 0
-    p, e, t_end, t = -1, 0, 0, 0
-    while True:
-        if guarded:
-            if t >= n_moves:
-                break
-            o3 = joint + 1 + 3 * t
-            label, nctrl, sends = pool[o3], pool[o3 + 1], pool[o3 + 2]
-            t += 1
-        else:
-            while t >= t_end and p + 1 < p_shift.shape[0]:
-                p += 1
-                e = pl[p_base[p] + ((ctrl >> p_shift[p]) & p_mask[p])]
-                t, t_end = 0, pool[e + 1]
-            if t >= t_end:
-                break
-            o3 = e + 2 + 3 * t
-            label, nctrl, sends = pool[o3], ctrl ^ pool[o3 + 1], pool[o3 + 2]
-            t += 1
-        nch = chans
-        if sends:
-            nch, st = _append(chans, sends, ka, kb, kc, val, shift, sends_off, sends_msgs,
-                              msg_channel, ch_shift, ch_mask, misses, counters, dense)
-            if st == 2:
-                return -1
-            if st == 1:
-                ovf[0] += 1
-                continue
-        if cnt >= cap:
-            return -2
-        out_lab[cnt], out_c[cnt], out_h[cnt] = label, nctrl, nch
-        cnt += 1
-    if chans == 0:
+    for phase in range(2 if guarded else 1):
+        for p in range(p_shift.shape[0]):
+            e = pl[p_base[p] + ((ctrl >> p_shift[p]) & p_mask[p])]
+            n_moves = pool[e + 1]
+            n_items = pool[e] if phase else n_moves
+            for t in range(n_items):
+                if phase:
+                    o3 = _site(pool[e + 2 + 3 * n_moves + t], ctrl, gch, site_ptr, pool, ka,
+                               kb, kc, val, shift, misses, counters)
+                    if o3 < 0:
+                        return -1
+                    if pool[o3] < 0:
+                        continue  # the guards disable it here
+                else:
+                    o3 = e + 2 + 3 * t
+                label, nctrl, sends = pool[o3], ctrl ^ pool[o3 + 1], pool[o3 + 2]
+                nch = chans
+                if sends:
+                    nctrl, nch, st = _append(nctrl, chans, sends, ka, kb, kc, val, shift,
+                                             sends_off, sends_msgs, msg_channel, ch_shift,
+                                             ch_mask, misses, counters, dense)
+                    if st == 2:
+                        return -1
+                    if st == 1:
+                        ovf[0] += 1
+                        continue
+                if cnt >= cap:
+                    return -2
+                out_lab[cnt], out_c[cnt], out_h[cnt] = label, nctrl, nch
+                cnt += 1
+    ch_word = dense[6]
+    if chans == 0 and (ctrl & dense[7][0]) == 0:
         return _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth)
     for k in range(ch_shift.shape[0]):
         sh = ch_shift[k]
-        content = (chans >> sh) & ch_mask[k]
+        in_w1 = ch_word[k] != 0
+        content = ((chans if in_w1 else ctrl) >> sh) & ch_mask[k]
         if content == 0:
             continue
         if dense[0][k] >= 0:  # a narrow channel: its take table is dense
@@ -256,11 +286,15 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
             return -1
         for t in range(pool[o]):
             msg, rest, flag = pool[o + 1 + 3 * t], pool[o + 2 + 3 * t], pool[o + 3 + 3 * t]
-            rest_chans = chans ^ ((content ^ rest) << sh)
+            rest_ctrl, rest_chans = ctrl, chans
+            if in_w1:
+                rest_chans = chans ^ ((content ^ rest) << sh)
+            else:
+                rest_ctrl = ctrl ^ ((content ^ rest) << sh)
             if flag == 2:
                 if cnt >= cap:
                     return -2
-                out_lab[cnt], out_c[cnt], out_h[cnt] = lose_label[msg], ctrl, rest_chans
+                out_lab[cnt], out_c[cnt], out_h[cnt] = lose_label[msg], rest_ctrl, rest_chans
                 cnt += 1
                 continue
             q = msg_recv[msg]
@@ -269,22 +303,21 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
             if e < 0:
                 _miss(misses, counters, PDELIVER, q, qcfg, msg * 2 + flag, 0)
                 return -1
-            if pool[e]:  # a guarded reaction: the joint entry (``_delivery``)
-                d = memo_find(ka, kb, kc, ctrl, gch, DELIVER | ((msg * 2 + flag) << 2), shift)
-                if d < 0:
-                    _miss(misses, counters, DELIVER, ctrl, gch, msg * 2 + flag, 0)
+            if pool[e]:  # a guarded reaction: its site decides (``_delivery``)
+                od = _site(pool[e + 1], ctrl, gch, site_ptr, pool, ka, kb, kc, val, shift,
+                           misses, counters)
+                if od < 0:
                     return -1
-                od = val[d]
-                label, nctrl, sends = pool[od], pool[od + 1], pool[od + 2]
+                label, nctrl, sends = pool[od], rest_ctrl ^ pool[od + 1], pool[od + 2]
             else:
-                label, nctrl, sends = pool[e + 1], ctrl ^ pool[e + 2], pool[e + 3]
+                label, nctrl, sends = pool[e + 1], rest_ctrl ^ pool[e + 2], pool[e + 3]
             if label < 0:
                 continue  # the receiver is in a transient status: the message waits
             nch = rest_chans
             if sends:
-                nch, st = _append(rest_chans, sends, ka, kb, kc, val, shift, sends_off,
-                                  sends_msgs, msg_channel, ch_shift, ch_mask, misses, counters,
-                                  dense)
+                nctrl, nch, st = _append(nctrl, rest_chans, sends, ka, kb, kc, val, shift,
+                                         sends_off, sends_msgs, msg_channel, ch_shift, ch_mask,
+                                         misses, counters, dense)
                 if st == 2:
                     return -1
                 if st == 1:
@@ -300,8 +333,9 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
 @njit(cache=True)
 def _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth):
     if bshift.shape[0] >= 2:
+        keys = np.empty(bshift.shape[0], np.int64)
         for t in range(cnt):
-            out_c[t], out_h[t] = canonical(out_c[t], out_h[t], bword, bshift, bwidth)
+            out_c[t], out_h[t] = _canonical(out_c[t], out_h[t], bword, bshift, bwidth, keys)
     return cnt
 
 
@@ -310,7 +344,7 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
         off, succ, slab, ovf_list, cut_list, out_lab, out_c, out_h, misses, probe,
         reads_msgs, ka, kb, kc, val, shift, pool, sends_off, sends_msgs, msg_channel,
         ch_shift, ch_mask, lose_label, bword, bshift, bwidth, p_shift, p_mask, p_base, pl,
-        msg_recv, msg_ridx, r_count, r_base, pd, dense):
+        msg_recv, msg_ridx, r_count, r_base, pd, dense, site_ptr):
     """BFS from ``counters[C_I]`` exactly as :func:`~..explore._bfs`; returns a status.
 
     On ``MISS`` nothing of state ``i`` was stored: the driver fills the recorded misses (of
@@ -340,7 +374,7 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
                          val, shift, pool, sends_off, sends_msgs, msg_channel, ch_shift,
                          ch_mask, lose_label, bword, bshift, bwidth, misses, counters, p_shift,
                          p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd,
-                         dense)
+                         dense, site_ptr)
         if cnt == -2:
             status = BUF_SMALL
             break
@@ -351,9 +385,9 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
                     break
                 successors(ctl[j], chs[j], out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc,
                            val, shift, pool, sends_off, sends_msgs, msg_channel, ch_shift,
-                           ch_mask, lose_label, bword, bshift, bwidth, misses, counters, p_shift,
-                         p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd,
-                         dense)
+                           ch_mask, lose_label, bword, bshift, bwidth, misses, counters,
+                           p_shift, p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base,
+                           pd, dense, site_ptr)
             status = MISS
             break
         if ovf[0]:

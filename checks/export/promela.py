@@ -149,8 +149,14 @@ def export_promela(graph: StateGraph) -> PromelaExport:
     """The Promela program of ``graph.system`` (its guards tabulated over ``graph``'s states).
 
     ``graph`` must be the complete exploration (a channel-capacity bound is fine: it is
-    modelled); a max-states or max-depth cut would leave guard inputs untabulated.
+    modelled); a max-states or max-depth cut would leave guard inputs untabulated.  It must
+    be unreduced: a symmetry-reduced graph is refused, since SPIN does not reduce.
     """
+    if getattr(graph.system, "symmetry", None) is not None:
+        raise UnsupportedExport(
+            "--symmetry: the export is of the unreduced system (SPIN explores every state and "
+            "does not reduce symmetric pairs, so the state counts could not agree); export "
+            "without --symmetry")
     cut = [b for b in graph.bounds_hit if b != "channel-capacity"]
     if cut:
         raise UnsupportedExport(f"the exploration hit {', '.join(cut)}: the export tabulates "
