@@ -23,7 +23,7 @@ import sysconfig
 import traceback
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from types import CodeType, TracebackType
+from types import CodeType, FrameType, TracebackType
 from typing import Any
 
 from .analyses.registry import PROPERTY_KINDS as KINDS
@@ -38,6 +38,8 @@ PREDICATE_FIELDS = ("holds", "after", "then", "trigger", "response")
 
 _HERE = Path(__file__).resolve().parent
 _ENGINE_DIRS = (str(_HERE) + "/", str(_HERE.parent / "diagrams") + "/")
+#: module names of the engine (``__package__`` of this module and of the diagrams)
+_ENGINE_PACKAGE = (__package__ or "ordercheck.checks", "ordercheck.diagrams")
 _LIBRARY_DIRS = tuple(
     str(Path(p).resolve()) + "/" for key in ("stdlib", "platstdlib", "purelib", "platlib")
     if (p := sysconfig.get_paths().get(key)))
@@ -131,9 +133,13 @@ def check_workflow(workflow: Any) -> None:
             register(predicate, f"property {pname!r} ({field})")
 
 
-def _is_user_file(filename: str) -> bool:
+def _is_user_frame(frame: FrameType) -> bool:
+    filename = frame.f_code.co_filename
     if filename.startswith("<"):  # <frozen importlib._bootstrap>, <string> of exec()
-        return filename == "<string>"
+        # exec()'d code is the user's unless it runs in an engine module's namespace: the
+        # ``__init__`` a dataclass generates for our own classes (codec limits raise there)
+        return filename == "<string>" and not str(
+            frame.f_globals.get("__name__", "")).startswith(_ENGINE_PACKAGE)
     path = str(Path(filename).resolve())
     return not path.startswith(_ENGINE_DIRS) and not path.startswith(_LIBRARY_DIRS)
 
@@ -147,7 +153,7 @@ def _walk(tb: TracebackType | None) -> Iterable[TracebackType]:
 def user_frames(exc: BaseException) -> list[traceback.FrameSummary]:
     """The frames of ``exc``'s traceback that belong to user code (outermost first)."""
     frames = [tb for tb in _walk(exc.__traceback__)
-              if tb.tb_frame.f_code in _NAMES or _is_user_file(tb.tb_frame.f_code.co_filename)]
+              if tb.tb_frame.f_code in _NAMES or _is_user_frame(tb.tb_frame)]
     return list(traceback.StackSummary.extract((tb.tb_frame, tb.tb_lineno) for tb in frames))
 
 

@@ -673,3 +673,12 @@ def test_report_diagrams_out_at_a_file_fails_before_exploring(capsys, tmp_path, 
     assert (code, out, err) == (2, "", f"ordercheck: error: --diagrams-out '{a_file}': exists "
                                        "and is not a directory\n")
     assert not (tmp_path / "r" / "SUMMARY.md").exists()
+
+
+def test_a_limit_of_the_engine_is_not_blamed_on_user_code(capsys):
+    """The codec refuses a capacity whose contents cannot be numbered in 60 bits; the raise
+    passes through the ``__init__`` a dataclass generates (``<string>``), which is ours."""
+    code, out, err = run(capsys, ["check", "--capacity", "40", "--no-cache", "--quiet"])
+    assert (code, out) == (2, "")
+    assert err.strip() == ("ordercheck: error: channel marketplace->seller: 4 messages at "
+                           "capacity 40 have more than 2^60 possible contents (lower --capacity)")
