@@ -20,6 +20,7 @@ from .findings import Blame, Finding, FindingKind, InFlight, Severity, Wait, Wai
 from .properties import (
     Always,
     AlwaysStep,
+    Instance,
     JointView,
     LeadsTo,
     NeverAfter,
@@ -28,6 +29,7 @@ from .properties import (
     Sometimes,
     SometimesStep,
     StepView,
+    project,
 )
 from .protocol import (
     InvalidModel,
@@ -60,6 +62,7 @@ __all__ = [
     "Finding",
     "FindingKind",
     "InFlight",
+    "Instance",
     "InvalidModel",
     "JointView",
     "LeadsTo",
@@ -83,6 +86,7 @@ __all__ = [
     "Workflow",
     "analyse",
     "explore",
+    "project",
     "reads_messages",
     "transient",
     "transition",

@@ -129,7 +129,8 @@ def describe(system: TransitionSystem) -> dict[str, Any]:
         fields = {k: _code(getattr(p, k)) for k in ("holds", "after", "then", "trigger",
                                                      "response") if hasattr(p, k)}
         props.append({"type": type(p).__name__, "name": p.name, "severity": p.severity,
-                      "code": fields})
+                      "code": fields,
+                      "each": [sorted(inst.items()) for inst in getattr(p, "each", ())]})
     return {
         "parties": parties,
         "messages": [[m.name, m.sender, m.receiver, m.event] for m in wf.messages],

@@ -19,6 +19,20 @@ kind               holds when                                           a failur
                    ``response`` state, under strong fairness            and on to the trap
 =================  ====================================================  ===================
 
+Quantified properties (``each``): an ``Always``, ``AlwaysStep``, ``Sometimes`` or
+``SometimesStep`` may be stated once for many *instances* — TLA+'s ``forall p in Pairs: P(p)``.
+Each instance maps the names the predicate uses (roles: ``"marketplace"``, ``"seller"``,
+``"cancellation-denied"``) to the model's parties and messages (``"marketplace-2"``, ...).
+The predicate sees the instance's parties under their role names (:func:`project`), and a
+step predicate sees only the steps its instance's parties take (the others change none of
+their statuses).  ``Always*`` holds when it holds for every instance, ``Sometimes*`` when it
+holds for some.  Why a kind of its own and not ``all(... for pair in pairs)`` inside the
+predicate: a predicate over one pair depends on that pair's configurations only — hundreds
+of values whatever the number of pairs — so the analyses evaluate it once per value and
+not once per joint state (:mod:`.analyses.instances`); an order group of 4 sellers has
+8.4 M joint states.  The whole family is one property, so it stays as symmetric as the
+instances are interchangeable (symmetry reduction needs that).
+
 Fairness for ``LeadsTo`` (stated because liveness means nothing without it): an *automatic*
 step (a workflow's ``automatic_actors``, a timer, a message delivery) that is enabled
 infinitely often is taken infinitely often; people (shopper, customer care, seller) may never
@@ -31,7 +45,8 @@ leaves.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from .system import Action
 
@@ -81,12 +96,73 @@ StatePredicate = Callable[[JointView], bool]
 StepPredicate = Callable[[StepView], bool]
 
 
+def project(view: JointView, instance: Instance) -> JointView:
+    """``view`` as one instance of a quantified property sees it: the instance's parties
+    under their role names (messages in flight, timers and the automatic flag stay those of
+    the whole state, so ``quiescent`` means what it means for the system)."""
+    roles = [(role, name) for role, name in instance.items() if name in view.status]
+    return JointView(status={r: view.status[n] for r, n in roles},
+                     active={r: view.active[n] for r, n in roles},
+                     final={r: view.final[n] for r, n in roles},
+                     in_flight=view.in_flight, timers=view.timers, automatic=view.automatic)
+
+
+def project_action(label: Action, instance: Instance) -> Action:
+    """``label`` with the instance's party and message names replaced by their roles."""
+    role = {name: r for r, name in instance.items()}
+    return replace(label, party=role.get(label.party, label.party),
+                   message=role.get(label.message, label.message),
+                   sends=tuple(role.get(m, m) for m in label.sends))
+
+
+def project_step(step: StepView, instance: Instance) -> StepView | None:
+    """``step`` as the instance sees it, or None when another party took it."""
+    if step.label.party not in instance.values():
+        return None
+    return StepView(before=project(step.before, instance),
+                    label=project_action(step.label, instance),
+                    after=project(step.after, instance))
+
+
+def state_holds(prop: Always | Sometimes, view: JointView) -> bool:
+    """``prop.holds`` on a state, over its instances when it has some (``Always``: every
+    one; ``Sometimes``: some)."""
+    if not prop.each:
+        return bool(prop.holds(view))
+    values = (bool(prop.holds(project(view, inst))) for inst in prop.each)
+    return any(values) if isinstance(prop, Sometimes) else all(values)
+
+
+def step_holds(prop: AlwaysStep | SometimesStep, step: StepView) -> bool:
+    """``prop.holds`` on a step, over the instances whose party took it when it has some
+    (``AlwaysStep``: every one, so true when none did; ``SometimesStep``: some)."""
+    if not prop.each:
+        return bool(prop.holds(step))
+    seen = (project_step(step, inst) for inst in prop.each)
+    values = (bool(prop.holds(s)) for s in seen if s is not None)
+    return any(values) if isinstance(prop, SometimesStep) else all(values)
+
+
+#: One instance of a quantified property: role name -> the model's party or message name.
+Instance = Mapping[str, str]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Property:
     name: str
     description: str
     cite: str = ""
     severity: str = "error"  # "error" fails the check; "warning" is reported only
+    #: instances of a quantified property (see the module docstring); () = the plain kind
+    each: tuple[Instance, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.each and not isinstance(self, Always | AlwaysStep | Sometimes | SometimesStep):
+            raise ValueError(f"property {self.name!r}: only Always, AlwaysStep, Sometimes and "
+                             "SometimesStep can have instances (each=)")
+        if self.each:  # read-only copies: a property is a value
+            object.__setattr__(self, "each", tuple(MappingProxyType(dict(m))
+                                                   for m in self.each))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

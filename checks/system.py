@@ -240,6 +240,17 @@ class TransitionSystem:
                 raise InvalidModel(where, f"unknown party {timer.party!r}")
             if timer.event not in chart_events[timer.party]:
                 raise InvalidModel(where, f"party {timer.party!r} has no event {timer.event!r}")
+        known = names | {m.name for m in wf.messages}
+        for prop in wf.properties:
+            for k, instance in enumerate(getattr(prop, "each", ())):
+                where = f"Workflow.properties[{getattr(prop, 'name', '?')!r}].each[{k}]"
+                unknown = sorted(set(instance.values()) - known)
+                if unknown:
+                    raise InvalidModel(where, f"unknown party or message {unknown[0]!r}",
+                                       "an instance maps role names to the model's parties "
+                                       "and messages")
+                if not set(instance.values()) & names:
+                    raise InvalidModel(where, "binds no party", "map a role to a party")
         declared = set(wf.guards)
         for c in self.charts:
             for t in c.transitions:
@@ -360,6 +371,20 @@ class TransitionSystem:
         ctrl = state & self._control_mask
         return all(c.final[(ctrl >> s) & m]
                    for c, s, m in zip(self.charts, self._shift, self._masks, strict=True))
+
+    def moved_config(self, label: int, cfg: int) -> int | None:
+        """The acting party's configuration after action ``label`` from configuration
+        ``cfg`` (None: the action cannot be taken there).  A step changes no other party's
+        configuration, so this is all a step does to the control value."""
+        action = self.labels[label]
+        if action.transition < 0:
+            return cfg  # a loss, or a delivery the receiver ignored
+        p = self.party_index[action.party]
+        tindex = action.transition - self._toffset[p]
+        for t, _, nxt in self.charts[p].moves.get((cfg, action.event), ()):
+            if t == tindex:
+                return nxt
+        return None
 
     def armed_timers(self, state: int) -> tuple[str, ...]:
         ctrl = state & self._control_mask

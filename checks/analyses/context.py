@@ -177,16 +177,36 @@ class Context:
         return np.asarray(self.graph.succ_label, dtype=np.int64)
 
     @cached_property
-    def ctrl_ids(self) -> Ints:
-        """Per state, a number for its control value (equal numbers, equal control)."""
+    def _ctrl_table(self) -> tuple[Ints, Any]:
+        """(per state, a number for its control value; per number, the control value — an
+        int64 array when control values fit in 63 bits, else a list)."""
         mask = self.views._mask
         if self.system.control_bits < 63:
             ctrl = np.fromiter((s & mask for s in self.graph.states), dtype=np.int64,
                                count=self.n)
-            return np.unique(ctrl, return_inverse=True)[1].astype(np.int64)
-        ids: dict[int, int] = {}
-        return np.fromiter((ids.setdefault(s & mask, len(ids)) for s in self.graph.states),
-                           dtype=np.int64, count=self.n)
+            values, ids = np.unique(ctrl, return_inverse=True)
+            return ids.astype(np.int64), values
+        numbers: dict[int, int] = {}
+        ids = np.fromiter((numbers.setdefault(s & mask, len(numbers))
+                           for s in self.graph.states), dtype=np.int64, count=self.n)
+        return ids, list(numbers)
+
+    @cached_property
+    def ctrl_ids(self) -> Ints:
+        """Per state, a number for its control value (equal numbers, equal control)."""
+        return self._ctrl_table[0]
+
+    @cached_property
+    def ctrl_configs(self) -> Ints:
+        """Per control number (:attr:`ctrl_ids`), every party's configuration id: an array
+        of shape (control values, parties)."""
+        values = self._ctrl_table[1]
+        codec = self.system.codec
+        if isinstance(values, np.ndarray):
+            return np.stack([(values >> shift) & mask for shift, mask in
+                             zip(codec.shifts, codec.masks, strict=True)], axis=1)
+        return np.array([codec.configs(v) for v in values], dtype=np.int64
+                        ).reshape(len(values), len(self.system.charts))
 
     @cached_property
     def state_groups(self) -> tuple[Ints, Ints, Ints]:
@@ -290,6 +310,18 @@ class Context:
             status = self.views.control(ctrl)[0]
             hit = self._statuses[ctrl] = tuple((p, status[p]) for p in self.system.parties)
         return hit
+
+    def quiescent(self, members: Ints) -> Mask:
+        """``JointView.quiescent`` of the states ``members``: nothing in flight, no timer
+        armed, no automatic step enabled (computed once per control value)."""
+        states, mask, views = self.graph.states, self.views._mask, self.views
+        out = np.zeros(len(members), dtype=bool)
+        for k, i in enumerate(members.tolist()):
+            s = states[i]
+            if s <= mask:  # no message in flight
+                timers, automatic = views.moves(s)
+                out[k] = not timers and not automatic
+        return out
 
     def holds(self, pred: Callable[[JointView], bool], i: int) -> bool:
         """``pred`` on state ``i``, memoised by control value when it reads nothing else."""

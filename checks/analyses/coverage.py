@@ -17,11 +17,10 @@ from .context import Context
 def unreachable_statuses(ctx: Context, prop: Property) -> list[Finding]:
     if not ctx.graph.complete:
         return []
-    seen: dict[str, set[str]] = {p: set() for p in ctx.system.parties}
-    mask = ctx.views._mask
-    for ctrl in {s & mask for s in ctx.graph.states}:  # statuses depend on control only
-        for p, s in ctx.views.control(ctrl)[0].items():
-            seen[p].add(s)
+    # statuses depend on control only: each party's configurations over the control values
+    configs = ctx.ctrl_configs
+    seen = {chart.party: {chart.configs[c].leaf for c in np.unique(configs[:, p]).tolist()}
+            for p, chart in enumerate(ctx.system.charts)}
     parties = ctx.system.parties
     for p, same in getattr(ctx.system, "counterparts", {}).items():
         # under symmetry reduction a status shown by a counterpart is shown by this party

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..findings import Finding, FindingKind, Path, Severity
-from ..properties import LeadsTo, NeverAfter, Property, StepView
+from ..properties import LeadsTo, NeverAfter, Property, step_holds
 from ..protocol import NETWORK_ACTOR, TIMER_ACTOR
-from . import arrays, scan
+from . import arrays, instances, scan
+from .arrays import Mask
 from .context import Context
 
 Witnesses = dict[str, Path]
@@ -29,28 +29,44 @@ def _common(prop: Property, kind: FindingKind) -> dict[str, Any]:
             "cite": prop.cite, "description": prop.description}
 
 
-def _first_step(ctx: Context, pred: Callable[[StepView], bool], want: bool = True
-                ) -> tuple[int, int, int] | None:
-    """The step (i, action, j) where ``pred`` is ``want`` whose source is shallowest (the
-    first in edge order when states are numbered breadth first, as every back end does)."""
+def _first_step(ctx: Context, prop: Any, want: bool = True) -> tuple[int, int, int] | None:
+    """The step (i, action, j) where ``prop.holds`` is ``want`` (for some instance, when it
+    has some) whose source is shallowest (the first in edge order when states are numbered
+    breadth first, as every back end does)."""
     graph = ctx.graph
     depth = np.asarray(graph.depth, dtype=np.int64)
     if not len(depth) or bool((np.diff(depth) >= 0).all()):
-        return scan.first_step(ctx, pred, want)
+        if prop.each:
+            return instances.first_step(ctx, prop, want)
+        return scan.first_step(ctx, prop.holds, want)
+
+    def value(i: int, label: int, j: int) -> bool:
+        if prop.each:
+            return step_holds(prop, ctx.views.step(i, label, j))
+        return ctx.step_holds(prop.holds, i, label, j)
+
     best = None  # another numbering: shallowest source first, the plain way
     for i in range(graph.expanded):
         if best is not None and graph.depth[i] >= graph.depth[best[0]]:
             continue
         for label, j in graph.successors(i):
-            if ctx.step_holds(pred, i, label, j) == want:
+            if value(i, label, j) == want:
                 best = (i, label, j)
                 break
     return best
 
 
+def _state_values(ctx: Context, prop: Any, want: bool) -> Mask:
+    """States where ``prop.holds`` is ``want`` (for some instance, when it has some)."""
+    if prop.each:
+        return instances.state_mask(ctx, prop, want)
+    values = scan.state_values(ctx, prop.holds)
+    return values if want else ~values
+
+
 def always(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
     """Every reachable state satisfies ``holds``: the shallowest bad state is the trace."""
-    bad = np.flatnonzero(~scan.state_values(ctx, prop.holds)).tolist()
+    bad = np.flatnonzero(_state_values(ctx, prop, False)).tolist()
     if not bad:
         return []
     return [Finding(state=bad[0], path=ctx.path_to(bad[0]), count=len(bad),
@@ -59,7 +75,7 @@ def always(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
 
 def always_step(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
     """Every reachable step satisfies ``holds``: path plus the bad step."""
-    hit = _first_step(ctx, prop.holds, want=False)
+    hit = _first_step(ctx, prop, want=False)
     if hit is None:
         return []
     i, label, j = hit
@@ -70,7 +86,11 @@ def always_step(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
 
 def sometimes(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
     """Some reachable state satisfies ``holds``; its shortest path is the witness."""
-    i = scan.first_state(ctx, prop.holds)
+    if prop.each:
+        found = np.flatnonzero(_state_values(ctx, prop, True))
+        i = int(found[0]) if len(found) else None
+    else:
+        i = scan.first_state(ctx, prop.holds)
     if i is not None:
         witnesses[prop.name] = ctx.path_to(i)
         return []
@@ -79,7 +99,7 @@ def sometimes(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
 
 def sometimes_step(ctx: Context, prop: Any, witnesses: Witnesses) -> list[Finding]:
     """Some reachable step satisfies ``holds``."""
-    hit = _first_step(ctx, prop.holds)
+    hit = _first_step(ctx, prop)
     if hit is not None:
         i, label, j = hit
         witnesses[prop.name] = [*ctx.path_to(i), (label, j)]

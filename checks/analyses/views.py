@@ -64,6 +64,54 @@ class LazyView(JointView):
         return self._src.moves(self._state)[1]
 
 
+class Unprojected(BaseException):
+    """A predicate read what a projection of configurations does not fix (messages in
+    flight, timers, the automatic flag): it must see the real state.  A ``BaseException``
+    so that a predicate's own ``except Exception`` cannot swallow it."""
+
+
+class NeedsQuiescence(BaseException):
+    """A predicate read ``quiescent`` of a :class:`ConfigView` built without it."""
+
+
+class ConfigView(JointView):
+    """A :class:`JointView` made of configurations alone (one instance of a quantified
+    property, :mod:`.instances`), optionally with whether the system is quiescent; reading
+    anything else raises :class:`Unprojected`."""
+
+    __slots__ = ("_quiescent",)
+
+    _quiescent: bool | None
+
+    @classmethod
+    def of(cls, status: dict[str, str], active: dict[str, frozenset[str]],
+           final: dict[str, bool], quiescent: bool | None) -> ConfigView:
+        v = object.__new__(cls)
+        _set_status(v, status)
+        _set_active(v, active)
+        _set_final(v, final)
+        object.__setattr__(v, "_quiescent", quiescent)
+        return v
+
+    @property  # type: ignore[override]
+    def in_flight(self) -> tuple[str, ...]:
+        raise Unprojected
+
+    @property  # type: ignore[override]
+    def timers(self) -> tuple[str, ...]:
+        raise Unprojected
+
+    @property  # type: ignore[override]
+    def automatic(self) -> bool:
+        raise Unprojected
+
+    @property
+    def quiescent(self) -> bool:
+        if self._quiescent is None:
+            raise NeedsQuiescence
+        return self._quiescent
+
+
 class LazyStep(StepView):
     """A :class:`StepView` whose ``after`` is built when first read (and noted as read)."""
 

@@ -563,9 +563,19 @@ def _ints(np: Any, ctl: Any, chs: Any, cb: int) -> list[int]:
 
 
 def _grown(np: Any, a: Any, size: int, fill: int) -> Any:
-    out = np.full(size, fill, a.dtype)
-    out[:len(a)] = a
-    return out
+    """``a`` grown to ``size``, the new part ``fill``.  In place when numpy owns the buffer:
+    ``ndarray.resize`` reallocs, and the C library moves a large block by remapping its pages
+    rather than copying them (growing the arrays of 8 M states by copies cost seconds)."""
+    old = len(a)
+    try:
+        a.resize(size, refcheck=False)  # the driver holds the only reference
+    except ValueError:  # not resizable in place (a view): copy
+        out = np.empty(size, a.dtype)
+        out[:old] = a
+        a = out
+    if fill:
+        a[old:] = fill
+    return a
 
 
 def _depths(np: Any, parent: Any) -> Any:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from ..analyses.context import Views
 from ..chart import CompiledChart
 from ..explore import StateGraph
-from ..properties import Always
+from ..properties import Always, state_holds
 from ..protocol import Guard, StatusView
 from ..system import TransitionSystem
 
@@ -101,7 +101,7 @@ class Reached:
     def violations(self, prop: Always) -> list[int]:
         """State numbers where ``prop`` does not hold, ascending (the views the analyses use)."""
         views = Views(self.graph)
-        return [i for i in range(self.graph.n_states) if not prop.holds(views[i])]
+        return [i for i in range(self.graph.n_states) if not state_holds(prop, views[i])]
 
 
 def _contents(system: TransitionSystem, chans: int) -> tuple[tuple[int, ...], ...]:

@@ -7,6 +7,7 @@ tests and ``--property`` filters use.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ordercheck.checks.properties import (
     Always,
@@ -138,77 +139,45 @@ def catalogue() -> tuple[Property, ...]:
     )
 
 
-def group_catalogue(pairs: Sequence[Pair]) -> tuple[Property, ...]:
-    """The catalogue's properties that hold for every pair of an order group (or, for the
-    ``Sometimes`` kinds, for some pair): one property per name, the same for every pair, so
-    the group's properties are as interchangeable as its pairs (symmetry reduction needs it).
+#: How the group states the pair properties it quantifies (the predicates are the same).
+GROUP_WORDING = {
+    "agree-at-quiescence": "With no message in flight and no timer armed, the two orders of "
+                           "every pair are final with the same outcome, or both still live.",
+    "no-marketplace-invoiced-during-seller-cancellation":
+        "No marketplace order reaches invoiced while its seller order is in a cancellation "
+        "status.",
+    "decline-only-when-both-await-decision":
+        "A seller decline happens only with its marketplace order in "
+        "waiting-for-seller-decision and the seller in cancellation-requested.",
+    "can-be-invoiced": "Some pair ends invoiced on both sides.",
+    "can-be-canceled": "Some pair ends canceled on both sides.",
+    "decline-reaches-marketplace": "A seller's decline can reach its marketplace order, which "
+                                   "moves on.",
+}
+
+
+def group_catalogue(pairs: Sequence[Pair], messages: Sequence[str]) -> tuple[Property, ...]:
+    """The catalogue for an order group: each state and step property of :func:`catalogue`,
+    stated once for every pair (``each``: the roles ``marketplace``, ``seller`` and the
+    pair's ``messages`` bound to the pair's names), plus change-seller's witness.  One
+    property per name for all pairs, so the group's properties are as interchangeable as
+    its pairs (symmetry reduction needs it).
 
     Left out: the three ``NeverAfter`` properties and ``cancellation-request-answered``
-    (``LeadsTo``): their trigger and their response must belong to the *same* pair, which a
-    single property over the whole group cannot say without one copy per pair — and a copy
-    per pair is not symmetric.  The two-party model (``sellers=1``) checks them all.
+    (``LeadsTo``): the engine quantifies state and step properties only (a history or a
+    liveness property per pair needs the product with a monitor per pair).  The two-party
+    model (``sellers=1``) checks them all.
     """
-    mps = [(p.marketplace, p.seller, p) for p in pairs]
-
-    def absorbing(s: StepView) -> bool:
-        return all(s.before.status[q] not in OUTCOMES or s.after.status[q] == s.before.status[q]
-                   for m, sl, _ in mps for q in (m, sl))
-
-    def agree(v: JointView) -> bool:
-        if not v.quiescent:
-            return True
-        for m, sl, _ in mps:
-            om, os_ = OUTCOMES.get(v.status[m]), OUTCOMES.get(v.status[sl])
-            if (om and os_ and om != os_) or bool(om) != bool(os_):
-                return False
-        return True
-
-    def declines_right(s: StepView) -> bool:
-        return all(s.party != sl or s.event != "decline"
-                   or (s.before.status[m] == "waiting-for-seller-decision"
-                       and s.before.status[sl] == "cancellation-requested")
-                   for m, sl, _ in mps)
-
-    return (
-        AlwaysStep(
-            name="final-statuses-absorbing",
-            description="Invoiced and canceled orders never change status again.",
-            cite="HTC; CUST; API invoice", holds=absorbing),
-        Always(
-            name="agree-at-quiescence",
-            description="With no message in flight and no timer armed, the two orders of "
-                        "every pair are final with the same outcome, or both still live.",
-            cite="REF §2.3 (both sides see the same cancellationData)", holds=agree),
-        Always(
-            name="no-marketplace-invoiced-during-seller-cancellation",
-            description="No marketplace order reaches invoiced while its seller order is in a "
-                        "cancellation status.",
-            cite="KI-1004978",
-            holds=lambda v: not any(v[m] == "invoiced" and v[sl] in SELLER_CANCELLATION
-                                    for m, sl, _ in mps)),
-        AlwaysStep(
-            name="decline-only-when-both-await-decision",
-            description="A seller decline happens only with its marketplace order in "
-                        "waiting-for-seller-decision and the seller in cancellation-requested.",
-            cite="DCL step 4 note; OCI deny endpoint 400", holds=declines_right),
-        Sometimes(
-            name="can-be-invoiced", description="Some pair ends invoiced on both sides.",
-            cite="OFS", holds=lambda v: any(v[m] == "invoiced" and v[sl] == "invoiced"
-                                            for m, sl, _ in mps)),
-        Sometimes(
-            name="can-be-canceled", description="Some pair ends canceled on both sides.",
-            cite="OFS", holds=lambda v: any(v[m] == "canceled" and v[sl] == "canceled"
-                                            for m, sl, _ in mps)),
-        SometimesStep(
-            name="decline-reaches-marketplace",
-            description="A seller's decline can reach its marketplace order, which moves on.",
-            cite="DCL steps 5-6",
-            holds=lambda s: any(s.label.message == p.m("cancellation-denied")
-                                and s.after.status[m] == "payment-approved"
-                                for m, _, p in mps)),
-        SometimesStep(
-            name="seller-can-be-changed",
-            description="A marketplace order can change its seller after the seller canceled.",
-            cite="CHSELL; REF C7",
-            holds=lambda s: s.event == "change_seller"),
-    )
+    each = tuple({M: p.marketplace, S: p.seller, **{m: p.m(m) for m in messages}}
+                 for p in pairs)
+    quantified = tuple(
+        replace(prop, each=each, description=GROUP_WORDING.get(prop.name, prop.description))
+        for prop in catalogue()
+        if isinstance(prop, Always | AlwaysStep | Sometimes | SometimesStep))
+    return (*quantified,
+            SometimesStep(
+                name="seller-can-be-changed",
+                description="A marketplace order can change its seller after the seller "
+                            "canceled.",
+                cite="CHSELL; REF C7",
+                holds=lambda s: s.event == "change_seller", each=each))

@@ -209,7 +209,7 @@ def build_group(options: Options, name: str, sellers: int) -> Workflow:
         timers=tuple(t for p in pairs for t in timers(p)),
         guards=guards,
         actors=ACTORS,
-        properties=group_catalogue(pairs),
+        properties=group_catalogue(pairs, [m.name for m in MESSAGES]),
         description=f"VTEX order group: {sellers} marketplace orders and their seller orders, "
                     "one payment, change-seller",
         sources=SOURCES,
