@@ -428,11 +428,13 @@ class Compiled:
         threads = self.threads or os.cpu_count() or 1
         threaded = threads > 1
         if threaded:
-            from numba import config, set_num_threads
+            import numba
 
-            from . import threads as tkernel
+            from . import threads as threaded_module
 
-            set_num_threads(min(threads, config.NUMBA_NUM_THREADS))
+            tkernel: Any = threaded_module  # numba dispatchers: untyped calls
+            numba_config: Any = numba.config
+            numba.set_num_threads(min(threads, numba_config.NUMBA_NUM_THREADS))
             width = _WIDTH
             rows = _chunk_arrays(np, self.chunk, width)
         nomiss = np.zeros((0, 5), np.int64)
