@@ -45,10 +45,21 @@ def assert_same_graph(a: StateGraph, b: StateGraph) -> None:
         assert getattr(a, name).typecode == getattr(b, name).typecode, name
 
 
-def both(make, *, delivery="fifo", capacity=4, **bounds) -> tuple[StateGraph, StateGraph]:
+#: the two kernels: sequential, and threaded in chunks of 7 states (so chunks cut levels,
+#: misses and growth fall mid-chunk, and the look-ups of every chunk run on two threads)
+KERNELS = {"sequential": {"threads": 1}, "threaded": {"threads": 2, "chunk": 7}}
+
+
+@pytest.fixture(params=sorted(KERNELS))
+def kernel(request) -> dict[str, int]:
+    return KERNELS[request.param]
+
+
+def both(make, kernel=KERNELS["sequential"], *, delivery="fifo", capacity=4, **bounds
+         ) -> tuple[StateGraph, StateGraph]:
     bfs = explore(TransitionSystem(make(), delivery=delivery, capacity=capacity), **bounds)
     fast = explore(TransitionSystem(make(), delivery=delivery, capacity=capacity),
-                   explorer=Compiled(), **bounds)
+                   explorer=Compiled(**kernel), **bounds)
     return bfs, fast
 
 
@@ -58,8 +69,8 @@ def test_registered_by_name():
 
 @pytest.mark.parametrize("delivery", DELIVERY_MODES)
 @pytest.mark.parametrize("make", [documented, observed], ids=["documented", "observed"])
-def test_vtex_graphs_are_identical(make, delivery):
-    bfs, fast = both(make, delivery=delivery)
+def test_vtex_graphs_are_identical(make, delivery, kernel):
+    bfs, fast = both(make, kernel, delivery=delivery)
     assert_same_graph(bfs, fast)
     assert bfs.complete and bfs.n_states > 100
 
@@ -68,13 +79,13 @@ def test_vtex_graphs_are_identical(make, delivery):
 @pytest.mark.parametrize("make", [ping_pong, deadlock_toy, livelock_toy,
                                   functools.partial(n_sellers, 2)],
                          ids=["ping_pong", "deadlock", "livelock", "2-sellers"])
-def test_toy_graphs_are_identical(make, delivery):
-    assert_same_graph(*both(make, delivery=delivery))
+def test_toy_graphs_are_identical(make, delivery, kernel):
+    assert_same_graph(*both(make, kernel, delivery=delivery))
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5])
-def test_n_sellers_identical_with_the_closed_form(n):
-    bfs, fast = both(functools.partial(n_sellers, n))
+def test_n_sellers_identical_with_the_closed_form(n, kernel):
+    bfs, fast = both(functools.partial(n_sellers, n), kernel)
     assert_same_graph(bfs, fast)
     assert fast.n_states == 1 + 2 * 7**n and fast.n_edges == 1 + (2 * n + 1) * 7**n
 
@@ -87,10 +98,10 @@ def test_n_sellers_identical_with_the_closed_form(n):
     ({"capacity": 1, "max_depth": 4}, ["max-depth", "channel-capacity"]),
 ])
 @pytest.mark.parametrize("make", [documented, observed], ids=["documented", "observed"])
-def test_bounds_cut_exactly_as_bfs(make, bounds, hit):
+def test_bounds_cut_exactly_as_bfs(make, bounds, hit, kernel):
     bounds = dict(bounds)  # the parameter is shared by both models
     capacity = bounds.pop("capacity", 4)
-    bfs, fast = both(make, delivery="unordered", capacity=capacity, **bounds)
+    bfs, fast = both(make, kernel, delivery="unordered", capacity=capacity, **bounds)
     assert_same_graph(bfs, fast)
     assert fast.bounds_hit == hit and not fast.complete and fast.cut
 
@@ -135,12 +146,40 @@ def test_every_driver_path_resumes_to_the_same_graph(monkeypatch):
     clock = iter(range(10**6))
     monkeypatch.setattr(compiled.time, "perf_counter", lambda: float(next(clock)))
     bfs = explore(TransitionSystem(observed(), delivery="duplicate"))
-    explorer = Compiled()
+    explorer = Compiled(threads=1)
     fast = explore(TransitionSystem(observed(), delivery="duplicate"), explorer=explorer,
                    progress=lambda *a: calls.append(a))
     assert_same_graph(bfs, fast)
     assert len(calls) > 10 and calls[-1][0] <= fast.n_states
     assert explorer.last.returns > 100  # one memo entry per return
+
+
+def test_every_threaded_driver_path_resumes_to_the_same_graph(monkeypatch):
+    """The threaded kernel with one miss per return, 2 candidates per row at first (so rows
+    double), tiny initial arrays, chunks of 3 states and a yield every 7 states."""
+    from ordercheck.checks.explorers import compiled
+
+    for name, value in (("_MISS_BATCH", 1), ("_WIDTH", 2), ("_INITIAL_STATES", 2),
+                        ("_YIELD_EVERY", 7)):
+        monkeypatch.setattr(compiled, name, value)
+    calls: list[tuple[int, int, float]] = []
+    clock = iter(range(10**6))
+    monkeypatch.setattr(compiled.time, "perf_counter", lambda: float(next(clock)))
+    for make, delivery in ((observed, "duplicate"), (documented, "lossy")):
+        bfs = explore(TransitionSystem(make(), delivery=delivery))
+        explorer = Compiled(threads=2, chunk=3)
+        fast = explore(TransitionSystem(make(), delivery=delivery), explorer=explorer,
+                       progress=lambda *a: calls.append(a))
+        assert_same_graph(bfs, fast)
+        assert explorer.last.returns > 100
+    assert len(calls) > 10
+
+
+def test_threads_default_to_one_per_core_and_must_be_positive():
+    assert Compiled().threads is None  # resolved per run: os.cpu_count()
+    for bad in ({"threads": 0}, {"chunk": 0}):
+        with pytest.raises(ValueError, match="at least 1"):
+            Compiled(**bad)
 
 
 def test_a_model_too_wide_for_two_words_is_refused_naming_the_fallback():
@@ -231,13 +270,14 @@ _DIR: list[Path] = []
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(spec=model_specs(), delivery=st.sampled_from(DELIVERY_MODES),
        capacity=st.integers(1, 3))
-def test_random_models_give_identical_graphs(tmp_path_factory, spec, delivery, capacity):
+def test_random_models_give_identical_graphs(tmp_path_factory, spec, delivery, capacity,
+                                            kernel):
     if not _DIR:
         _DIR.append(tmp_path_factory.mktemp("compiled_models"))
     path = _DIR[0] / f"model_{len(list(_DIR[0].iterdir()))}.py"
     path.write_text(render(spec))
     factory, _ = loading.load_attribute(f"{path}:workflow", "test")
-    assert_same_graph(*both(factory, delivery=delivery, capacity=capacity))
+    assert_same_graph(*both(factory, kernel, delivery=delivery, capacity=capacity))
 
 
 # -- symmetry: the kernel's canonical form is Symmetry.canonical -----------------------------
@@ -313,7 +353,7 @@ def test_symmetry_reduced_graph_is_the_reference_and_counts_orbits(n):
     ref.symmetry = _sellers_symmetry(ref, n)
     fast = TransitionSystem(n_sellers(n))
     fast.symmetry = ref.symmetry  # type: ignore[attr-defined]
-    a, b = explore(ref), explore(fast, explorer=Compiled())
+    a, b = explore(ref), explore(fast, explorer=Compiled(threads=2, chunk=5))
     assert_same_graph(a, b)
     # orbits of n sellers over 7 local situations (multisets), times the market's 2, + start
     orbits = {2: 28, 3: 84}[n]

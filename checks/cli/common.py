@@ -123,8 +123,9 @@ def explorer_args(p: argparse.ArgumentParser) -> None:
                    help="exploration back end: bfs (reference), compiled (numba), parallel "
                         "(all cores), dask (a cluster); every one gives the same result")
     p.add_argument("--workers", type=positive_int, metavar="N",
-                   help="with --explorer parallel: processes (default: one per core); with "
-                        "dask and no --scheduler: local worker processes (default 2)")
+                   help="with --explorer compiled: kernel threads; with parallel: "
+                        "processes (both: default one per core); with dask and no "
+                        "--scheduler: local worker processes (default 2)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="with --explorer dask: the scheduler (default: a local cluster)")
 
@@ -136,10 +137,11 @@ def explorer_of(args: argparse.Namespace) -> Explorer | None:
     name = getattr(args, "explorer", "bfs")
     if name != "dask" and getattr(args, "scheduler", None) is not None:
         raise UsageError("--scheduler: only with --explorer dask")
-    if getattr(args, "workers", None) is not None and name not in ("parallel", "dask"):
-        raise UsageError("--workers: only with --explorer parallel or dask")
+    if getattr(args, "workers", None) is not None and name not in ("compiled", "parallel",
+                                                                   "dask"):
+        raise UsageError("--workers: only with --explorer compiled, parallel or dask")
     if name == "compiled":
-        return Compiled()
+        return Compiled(getattr(args, "workers", None))
     if name == "parallel":
         return Parallel(args.workers)
     if name == "dask":

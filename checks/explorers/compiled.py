@@ -25,6 +25,7 @@ state) are counted apart (:attr:`CompiledStats.edge_bytes`): the analyses need t
 
 from __future__ import annotations
 
+import os
 import time
 from array import array
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ _MISS_BATCH = 4096  # misses recorded per return to Python
 _PROBE = 2048  # queued states probed for misses after the first one
 _YIELD_EVERY = 1 << 16  # states expanded between progress reports
 _BUFFER = 256  # successors of one state the kernel can hold (doubled on demand)
+_CHUNK = 1 << 16  # queued states per chunk of the threaded kernel
+_WIDTH = 32  # its candidates per state at first (doubled on demand)
 _DENSE_BITS = 16  # channels at most this wide get direct-indexed TAKE/PUT tables
 _DENSE_ENTRIES = 1 << 22
 _MAX_CONTROL_BITS = 63
@@ -373,7 +376,15 @@ class Compiled:
 
     name = "compiled"
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None, chunk: int = _CHUNK) -> None:
+        if (threads is not None and threads < 1) or chunk < 1:
+            raise ValueError(f"threads and chunk must be at least 1, got {threads}, {chunk}")
+        #: kernel threads (None: one per core): 1 runs :func:`.kernel.run`, more
+        #: :func:`.threads.run` — the same graph, with the successors and visited-set
+        #: look-ups of a chunk of states computed on every thread
+        self.threads = threads
+        #: states per chunk of the threaded kernel (each chunk costs two pool launches)
+        self.chunk = chunk
         self.last = CompiledStats()
 
     def explore(self, system: Explorable, bounds: Bounds,
@@ -413,7 +424,20 @@ class Compiled:
         out_lab = np.zeros(buf, np.int64)
         out_c, out_h = np.zeros(buf, np.int64), np.zeros(buf, np.int64)
         misses = np.zeros((max(1, _MISS_BATCH), 5), np.int64)
-        counters = np.zeros(kernel.N_COUNTERS, np.int64)
+        counters = np.zeros(kernel.N_COUNTERS + 1, np.int64)  # + C_NEED of .threads
+        threads = self.threads or os.cpu_count() or 1
+        threaded = threads > 1
+        if threaded:
+            import numba
+
+            from . import threads as threaded_module
+
+            tkernel: Any = threaded_module  # numba dispatchers: untyped calls
+            numba_config: Any = numba.config
+            numba.set_num_threads(min(threads, numba_config.NUMBA_NUM_THREADS))
+            width = _WIDTH
+            rows = _chunk_arrays(np, self.chunk, width)
+        nomiss = np.zeros((0, 5), np.int64)
         ctl[0], chs[0] = _split(ts.initial, tables.split)
         kernel.visited_rehash(slots, ctl, chs, 1, _shift(slots))
         counters[kernel.C_N] = 1
@@ -424,15 +448,22 @@ class Compiled:
             stop_at = (counters[kernel.C_I] + _YIELD_EVERY if progress is not None
                        else 1 << 62)
             t0 = time.perf_counter()
-            status = kernel.run(
-                counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slots,
-                _shift(slots), off, succ, slab, ovf_list, cut_list, out_lab, out_c, out_h,
-                misses, _PROBE, tables.reads_msgs, tables.ka, tables.kb, tables.kc,
-                tables.val, tables.shift, tables.pool, tables.sends_off, tables.sends_msgs,
-                tables.msg_channel, tables.ch_shift, tables.ch_mask, tables.lose_label,
-                bword, bshift, bwidth, tables.p_shift, tables.p_mask, tables.p_base,
-                tables.pl, tables.msg_recv, tables.msg_ridx, tables.r_count, tables.r_base,
-                tables.pd, tables.dense, tables.site_ptr)
+            memo = (tables.reads_msgs, tables.ka, tables.kb, tables.kc, tables.val,
+                    tables.shift, tables.pool, tables.sends_off, tables.sends_msgs,
+                    tables.msg_channel, tables.ch_shift, tables.ch_mask, tables.lose_label,
+                    bword, bshift, bwidth, tables.p_shift, tables.p_mask, tables.p_base,
+                    tables.pl, tables.msg_recv, tables.msg_ridx, tables.r_count,
+                    tables.r_base, tables.pd, tables.dense, tables.site_ptr)
+            if threaded:
+                status = tkernel.run(
+                    counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slots,
+                    _shift(slots), off, succ, slab, ovf_list, cut_list, *rows, self.chunk, misses,
+                    nomiss, *memo)
+            else:
+                status = kernel.run(
+                    counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slots,
+                    _shift(slots), off, succ, slab, ovf_list, cut_list, out_lab, out_c, out_h,
+                    misses, _PROBE, *memo)
             kernel_seconds += time.perf_counter() - t0
             n = int(counters[kernel.C_N])
             if status == kernel.DONE:
@@ -445,21 +476,25 @@ class Compiled:
                 buf *= 2
                 out_lab = np.zeros(buf, np.int64)
                 out_c, out_h = np.zeros(buf, np.int64), np.zeros(buf, np.int64)
+                if threaded:
+                    width *= 2
+                    rows = _chunk_arrays(np, self.chunk, width)
             elif status == kernel.GROW:
-                if n + buf > len(ctl):
-                    new = max(2 * len(ctl), n + buf)
+                room = max(buf, int(counters[-1]))  # the threaded kernel's C_NEED
+                if n + room > len(ctl):
+                    new = max(2 * len(ctl), n + room)
                     ctl, chs = _grown(np, ctl, new, 0), _grown(np, chs, new, 0)
                     parent, plabel = _grown(np, parent, new, -1), _grown(np, plabel, new, -1)
                     off = _grown(np, off, new + 1, 0)
-                if 4 * (n + buf) > 3 * len(slots):
+                if 4 * (n + room) > 3 * len(slots):
                     size = len(slots)
-                    while 4 * (n + buf) > 3 * size:
+                    while 4 * (n + room) > 3 * size:
                         size *= 2
                     slots = np.full(size, -1, np.int32)
                     kernel.visited_rehash(slots, ctl, chs, n, _shift(slots))
                 ne = int(counters[kernel.C_EDGES])
-                if ne + buf > len(succ):
-                    new = max(2 * len(succ), ne + buf)
+                if ne + room > len(succ):
+                    new = max(2 * len(succ), ne + room)
                     succ, slab = _grown(np, succ, new, 0), _grown(np, slab, new, 0)
                 if counters[kernel.C_NOVF] >= len(ovf_list):
                     ovf_list = _grown(np, ovf_list, 2 * len(ovf_list), 0)
@@ -522,6 +557,16 @@ class Compiled:
             seconds=time.perf_counter() - started,
             cut=cut,
         )
+
+
+def _chunk_arrays(np: Any, chunk: int, width: int) -> tuple[Any, ...]:
+    """The threaded kernel's candidate rows: ``chunk`` rows of ``width`` candidates (label,
+    control, channels), then per row its count and dropped sends, then per candidate its
+    number found by the look-up phase."""
+    size = chunk * width
+    return (np.zeros(size, np.int64), np.zeros(size, np.int64),
+                   np.zeros(size, np.int64), np.zeros(chunk, np.int64),
+                   np.zeros(chunk, np.int64), np.zeros(size, np.int64))
 
 
 def _shift(slots: Any) -> int:

@@ -1,0 +1,188 @@
+"""The compiled kernel on all cores: BFS in chunks of queued states, numbered as ``_bfs``.
+
+Why this shape: exploring is memory-bound — most of a state's successors were visited
+before, and finding each in the visited table is a cache miss or two.  Two cores issue twice
+the misses at once.  But the numbering must stay the reference's (state ``n`` is the ``n``-th
+discovered in BFS order) and the visited table has no atomic insert in numba.  So each chunk
+of queued states goes through three phases:
+
+A. (threads) every state's successors, into its own row of the chunk's candidate arrays —
+   :func:`.kernel.successors` unchanged, with no miss recording (a miss only marks the row);
+B. (threads) every candidate looked up in the visited table, read only: the number of a
+   state discovered before this chunk, or -1;
+C. (one thread) the sequential loop of :func:`.kernel.run`, state by state and candidate by
+   candidate, probing again only the candidates B did not find (new states, and states
+   discovered earlier in this chunk) — so numbers, parents, edges, cuts and bounds are
+   exactly the sequential run's.
+
+A miss in A sends the chunk back to the driver with the misses of its missing rows recorded
+(one thread), exactly as the sequential kernel does; the driver fills them and the chunk is
+computed again.  Phase C returns ``GROW`` before a state whose candidates might not fit (the room in
+``counters[C_NEED]``); the rest of its chunk is computed again after the driver grew the
+arrays — rare (arrays double), and it keeps the visited table as small as the sequential
+kernel's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .kernel import (
+    BUF_SMALL,
+    C_BOUND_HITS,
+    C_DEPTH,
+    C_DEPTH_CUT,
+    C_EDGES,
+    C_I,
+    C_LEVEL_END,
+    C_N,
+    C_NCUT,
+    C_NMISS,
+    C_NOVF,
+    C_TRUNCATED,
+    DONE,
+    GROW,
+    MISS,
+    YIELD,
+    _slot,
+    successors,
+    visited_find,
+)
+
+#: counters[C_NEED]: the room (states, edges) the next state needs
+C_NEED = 11
+N_COUNTERS = 12
+
+
+@njit(cache=True, parallel=True)
+def _phase_a(i0, m, width, ctl, chs, cl, cc, ch, cnt, ovf, reads_msgs, ka, kb, kc, val,
+             shift, pool, sends_off, sends_msgs, msg_channel, ch_shift, ch_mask, lose_label,
+             bword, bshift, bwidth, nomiss, counters, p_shift, p_mask, p_base, pl, msg_recv,
+             msg_ridx, r_count, r_base, pd, dense, site_ptr):
+    for s in prange(m):
+        a, b = s * width, (s + 1) * width
+        cnt[s] = successors(ctl[i0 + s], chs[i0 + s], cl[a:b], cc[a:b], ch[a:b], ovf[s:s + 1],
+                            reads_msgs, ka, kb, kc, val, shift, pool, sends_off, sends_msgs,
+                            msg_channel, ch_shift, ch_mask, lose_label, bword, bshift, bwidth,
+                            nomiss, counters, p_shift, p_mask, p_base, pl, msg_recv, msg_ridx,
+                            r_count, r_base, pd, dense, site_ptr)
+
+
+@njit(cache=True, parallel=True)
+def _phase_b(m, width, cc, ch, cnt, cj, slots, ctl, chs, vshift):
+    for s in prange(m):
+        for t in range(cnt[s]):
+            k = s * width + t
+            cj[k] = visited_find(slots, ctl, chs, cc[k], ch[k], vshift)
+
+
+@njit(cache=True)
+def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slots, vshift,
+        off, succ, slab, ovf_list, cut_list, cl, cc, ch, cnt, ovf, cj, chunk, misses, nomiss,
+        reads_msgs, ka, kb, kc, val, shift, pool, sends_off, sends_msgs, msg_channel,
+        ch_shift, ch_mask, lose_label, bword, bshift, bwidth, p_shift, p_mask, p_base, pl,
+        msg_recv, msg_ridx, r_count, r_base, pd, dense, site_ptr):
+    """:func:`.kernel.run` in chunks of ``chunk`` queued states (see the module docstring);
+    ``cl``/``cc``/``ch`` hold ``chunk`` rows of ``len(cl) // chunk`` candidates."""
+    i, n, ne = counters[C_I], counters[C_N], counters[C_EDGES]
+    depth, level_end = counters[C_DEPTH], counters[C_LEVEL_END]
+    width = cl.shape[0] // chunk
+    vmask = slots.shape[0] - 1
+    vmax = (slots.shape[0] * 3) // 4
+    status = DONE
+    while i < n:
+        if i >= stop_at:
+            status = YIELD
+            break
+        m = min(n - i, chunk)
+        _phase_a(i, m, width, ctl, chs, cl, cc, ch, cnt, ovf, reads_msgs, ka, kb, kc, val,
+                 shift, pool, sends_off, sends_msgs, msg_channel, ch_shift, ch_mask,
+                 lose_label, bword, bshift, bwidth, nomiss, counters, p_shift, p_mask, p_base,
+                 pl, msg_recv, msg_ridx, r_count, r_base, pd, dense, site_ptr)
+        missing = False
+        for s in range(m):
+            if cnt[s] == -2:
+                status = BUF_SMALL
+                break
+            if cnt[s] == -1:
+                missing = True
+        if status == BUF_SMALL:
+            break
+        if missing:  # record the misses of the missing rows, as the sequential kernel does
+            for s in range(m):
+                if cnt[s] == -1 and counters[C_NMISS] < misses.shape[0]:
+                    a, b = s * width, (s + 1) * width
+                    successors(ctl[i + s], chs[i + s], cl[a:b], cc[a:b], ch[a:b],
+                               ovf[s:s + 1], reads_msgs, ka, kb, kc, val, shift, pool,
+                               sends_off, sends_msgs, msg_channel, ch_shift, ch_mask,
+                               lose_label, bword, bshift, bwidth, misses, counters, p_shift,
+                               p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd,
+                               dense, site_ptr)
+            status = MISS
+            break
+        _phase_b(m, width, cc, ch, cnt, cj, slots, ctl, chs, vshift)
+        truncated = False
+        for s in range(m):
+            k = cnt[s]
+            if (n + k > ctl.shape[0] or n + k > vmax or ne + k > succ.shape[0]
+                    or counters[C_NOVF] >= ovf_list.shape[0]
+                    or counters[C_NCUT] >= cut_list.shape[0]):
+                counters[C_NEED] = k  # the rest of the chunk is computed again
+                status = GROW
+                break
+            if i == level_end:
+                depth += 1
+                level_end = n
+            if ovf[s]:
+                counters[C_BOUND_HITS] += ovf[s]
+                ovf_list[counters[C_NOVF]] = i
+                counters[C_NOVF] += 1
+            if max_depth >= 0 and depth >= max_depth:
+                if cnt[s]:
+                    cut_list[counters[C_NCUT]] = i
+                    counters[C_NCUT] += 1
+                    counters[C_DEPTH_CUT] = 1
+                off[i + 1] = ne
+                i += 1
+                continue
+            for t in range(cnt[s]):
+                k = s * width + t
+                j = cj[k]
+                if j == -1:
+                    c, h = cc[k], ch[k]
+                    q = _slot(c, h, 0, vshift)
+                    while True:
+                        j = slots[q]
+                        if j == -1 or (ctl[j] == c and chs[j] == h):
+                            break
+                        q = (q + 1) & vmask
+                    if j == -1:
+                        if n >= max_states:
+                            truncated = True
+                            continue
+                        slots[q] = n
+                        ctl[n], chs[n] = c, h
+                        parent[n] = i
+                        plabel[n] = cl[k]
+                        j = n
+                        n += 1
+                succ[ne] = j
+                slab[ne] = cl[k]
+                ne += 1
+            off[i + 1] = ne
+            i += 1
+            if truncated:
+                counters[C_TRUNCATED] = 1
+                cut_list[counters[C_NCUT]] = i - 1
+                counters[C_NCUT] += 1
+                break
+        if truncated or status == GROW:
+            break
+    counters[C_I], counters[C_N], counters[C_EDGES] = i, n, ne
+    counters[C_DEPTH], counters[C_LEVEL_END] = depth, level_end
+    return status
+
+
+def zeros_counters() -> np.ndarray:
+    return np.zeros(N_COUNTERS, np.int64)
