@@ -3,7 +3,7 @@
     python bench/scale.py                  # toy n = 4..7, groups 1..4 (~15 min)
     python bench/scale.py --quick          # toy n = 4..5, groups 1..2, rows <= 300,000 states
     python bench/scale.py --max-n 8        # adds the 8-sellers toy (minutes per row)
-    python bench/scale.py --explorers bfs,compiled,parallel,dask
+    python bench/scale.py --explorers bfs,compiled1,compiled,parallel,dask
     python bench/scale.py --skip-spin      # back ends only
 
 Models: the ``n_sellers(n)`` toy of ``tests/toys.py`` for n = 4..``--max-n`` (7 by default),
@@ -16,7 +16,8 @@ target).  Each under every delivery mode, except toy rows predicted to exceed
 where the compiled back end found at most ``--bfs-max-states``.  Skipped rows are listed,
 never silently dropped.
 
-Per row and back end (``--explorers``, default bfs and compiled; compiled runs first):
+Per row and back end (``--explorers``, default bfs, compiled1 — the compiled kernel on one
+thread — and compiled, on every core; the compiled ones run first):
 states, transitions (edges), seconds, states/s and bytes per state, measured as
 ``bench/explore.py`` measures them (best of repeats under 0.2 s, a forked child per row,
 peak-RSS growth over states; bfs: tracemalloc peak; compiled: its own visited store +
@@ -58,6 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.explore import fastest, peak_rss
 from ordercheck.checks.explore import EXPLORERS, Explorer, explore
+from ordercheck.checks.explorers import Compiled
 from ordercheck.checks.export import export_promela
 from ordercheck.checks.export.spin import PAN_CFLAGS, PanResult, missing_tools, run_spin
 from ordercheck.checks.protocol import Workflow
@@ -94,6 +96,11 @@ class Exported:
     edges: int
     finals: int
     bound_hits: int
+
+
+#: the back ends by name, plus ``compiled1``: the compiled kernel on one thread (``compiled``
+#: runs on every core)
+ENGINES: dict[str, Explorer] = {**EXPLORERS, "compiled1": Compiled(threads=1)}
 
 
 def _measure(make: Callable[[], Workflow], delivery: str, explorer: Explorer,
@@ -224,7 +231,7 @@ def main() -> None:
                         help="export order groups up to N to SPIN (default 1: a group of 2 is "
                              "a 1-2 MB program gcc -O2 needs minutes for; tests/test_promela.py "
                              "cross-checks it at -O0)")
-    parser.add_argument("--explorers", default="bfs,compiled", metavar="NAMES",
+    parser.add_argument("--explorers", default="bfs,compiled1,compiled", metavar="NAMES",
                         help="comma-separated back ends (default bfs,compiled; parallel and "
                              f"dask start processes or a cluster); known: {', '.join(EXPLORERS)}")
     parser.add_argument("--max-states", type=int, metavar="N",
@@ -238,17 +245,19 @@ def main() -> None:
     groups = args.groups or (2 if args.quick else 4)
     max_states = args.max_states or (300_000 if args.quick else 10_000_000)
     engines = [e.strip() for e in args.explorers.split(",") if e.strip()]
-    unknown = [e for e in engines if e not in EXPLORERS]
+    unknown = [e for e in engines if e not in ENGINES]
     if unknown or not engines:
-        parser.error(f"--explorers: unknown back end(s) {unknown}; known: {', '.join(EXPLORERS)}")
-    if "bfs" in engines and "compiled" in engines:  # compiled first: its count gates bfs
-        engines.remove("compiled")
-        engines.insert(0, "compiled")
+        parser.error(f"--explorers: unknown back end(s) {unknown}; known: {', '.join(ENGINES)}")
+    for name in ("compiled", "compiled1"):  # compiled first: its count gates bfs
+        if name in engines:
+            engines.remove(name)
+            engines.insert(0, name)
     missing = None if args.skip_spin else missing_tools()
     if missing:
         raise SystemExit(f"SPIN cannot run: {missing} (or pass --skip-spin)")
-    if "compiled" in engines:  # numba's compile/cache load once here, not in every child
-        explore(TransitionSystem(n_sellers(1)), explorer=EXPLORERS["compiled"])
+    for name in ("compiled1", "compiled"):  # numba's compile/cache load once, not per child
+        if name in engines:
+            explore(TransitionSystem(n_sellers(1)), explorer=ENGINES[name])
     started = time.perf_counter()
     print(f"Python {sys.version.split()[0]}; back ends: {', '.join(engines)}; SPIN: "
           f"{'skipped' if args.skip_spin else 'pan ' + ' '.join(PAN_CFLAGS) + ' -c0'}")
@@ -280,7 +289,7 @@ def main() -> None:
                     skipped.append(f"{name} {delivery} bfs ({found:,} states: over "
                                    f"--bfs-max-states)")
                     continue
-                result = forked(partial(_measure, row.make, delivery, EXPLORERS[engine],
+                result = forked(partial(_measure, row.make, delivery, ENGINES[engine],
                                         row.symmetry, max_states))
                 assert isinstance(result, Measured)
                 if result.truncated:
