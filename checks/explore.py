@@ -20,12 +20,12 @@ from __future__ import annotations
 import sys
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
-__all__ = ["EXPLORERS", "Bounds", "BreadthFirst", "Explorable", "Explorer", "StateGraph",
-           "explore"]
+__all__ = ["EXPLORERS", "Bounds", "BreadthFirst", "Explorable", "Explorer", "PackedStates",
+           "StateGraph", "explore"]
 
 
 class Explorable(Protocol):
@@ -54,6 +54,57 @@ class Bounds:
             raise ValueError(f"max_depth must be at least 0, got {self.max_depth}")
 
 
+class PackedStates(Sequence[int]):
+    """A compiled back end's states as its two int64 words per state (numpy arrays), read
+    as the codec's ints on demand.
+
+    Why: millions of Python ints cost seconds to build and ~40 bytes each; the analyses
+    read what they need of all states — control values, empty channels — from the words
+    with numpy (:meth:`control`, :meth:`quiet`), and index single states as ints.
+    Equal to a list of the same ints (``==``), so graphs compare across back ends.
+    """
+
+    __slots__ = ("_chs", "_ctl", "_split")
+
+    def __init__(self, ctl: Any, chs: Any, split: int) -> None:
+        self._ctl, self._chs, self._split = ctl, chs, split  # channels: uint64 view
+
+    def __len__(self) -> int:
+        return len(self._ctl)
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        if isinstance(i, slice):
+            return list(self)[i]
+        return int(self._ctl[i]) | (int(self._chs[i]) << self._split)
+
+    def __iter__(self) -> Iterator[int]:
+        step, split = 1 << 16, self._split
+        for a in range(0, len(self._ctl), step):
+            for c, h in zip(self._ctl[a:a + step].tolist(), self._chs[a:a + step].tolist(),
+                            strict=True):
+                yield c | (h << split)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PackedStates | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other,
+                                                                          strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-like: a sequence, not a value
+
+    def control(self, bits: int) -> Any:
+        """The low ``bits`` of every state (``bits`` <= the first word's 63), int64."""
+        return self._ctl & ((1 << bits) - 1)
+
+    def quiet(self, bits: int) -> Any:
+        """Per state: nothing above the low ``bits`` (no message in flight), bool."""
+        return (self._chs == 0) & ((self._ctl >> bits) == 0)
+
+
 @dataclass(slots=True)
 class StateGraph:
     """The explored state space.
@@ -64,7 +115,7 @@ class StateGraph:
     """
 
     system: Any  # the TransitionSystem explored (Explorable; analyses read its views)
-    states: list[int]
+    states: list[int] | PackedStates
     parent: array
     parent_label: array
     depth: array

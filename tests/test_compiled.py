@@ -22,7 +22,7 @@ from ordercheck.checks import loading, pipeline
 from ordercheck.checks import report as rep
 from ordercheck.checks.cli import main
 from ordercheck.checks.errors import UsageError
-from ordercheck.checks.explore import EXPLORERS, StateGraph, explore
+from ordercheck.checks.explore import EXPLORERS, PackedStates, StateGraph, explore
 from ordercheck.checks.explorers import Compiled
 from ordercheck.checks.explorers import kernel as kernel_module
 from ordercheck.checks.explorers.compiled import require_numba
@@ -40,7 +40,8 @@ FIELDS = ("states", "parent", "parent_label", "depth", "off", "succ", "succ_labe
 def assert_same_graph(a: StateGraph, b: StateGraph) -> None:
     for name in FIELDS:
         assert getattr(a, name) == getattr(b, name), name
-    assert type(a.states) is type(b.states) is list
+    assert type(a.states) is list and type(b.states) is PackedStates
+    assert list(b.states) == a.states and [b.states[i] for i in range(len(a.states))] == a.states
     for name in ("parent", "parent_label", "depth", "off", "succ", "succ_label"):
         assert getattr(a, name).typecode == getattr(b, name).typecode, name
 
@@ -173,6 +174,22 @@ def test_every_threaded_driver_path_resumes_to_the_same_graph(monkeypatch):
         assert_same_graph(bfs, fast)
         assert explorer.last.returns > 100
     assert len(calls) > 10
+
+
+def test_packed_states_are_the_codec_ints_and_their_words_answer_the_analyses():
+    """Two-word states (the 6-sellers toy needs 68 bits): indexing, slicing, iterating and
+    equality give the ints bfs stores; ``control`` and ``quiet`` equal the int arithmetic."""
+    system = TransitionSystem(n_sellers(6))
+    graph = explore(system, explorer=Compiled(threads=1), max_states=3000)
+    ints = explore(TransitionSystem(n_sellers(6)), max_states=3000).states
+    packed = graph.states
+    assert isinstance(packed, PackedStates) and max(ints).bit_length() > 64
+    assert packed == ints and ints == packed and list(packed) == ints and len(packed) == 3000
+    assert packed[5:9] == ints[5:9] and packed[-1] == ints[-1]
+    assert packed != ints[:-1] and packed != [*ints[:-1], ints[-1] + 1]
+    bits, mask = system.control_bits, system._control_mask
+    assert packed.control(bits).tolist() == [s & mask for s in ints]
+    assert packed.quiet(bits).tolist() == [s <= mask for s in ints]
 
 
 def test_threads_default_to_one_per_core_and_must_be_positive():

@@ -16,7 +16,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from ..explore import StateGraph
+from ..explore import PackedStates, StateGraph
 from ..findings import Path, Statuses
 from ..properties import JointView, StepView
 from . import arrays, scan
@@ -180,10 +180,11 @@ class Context:
     def _ctrl_table(self) -> tuple[Ints, Any]:
         """(per state, a number for its control value; per number, the control value — an
         int64 array when control values fit in 63 bits, else a list)."""
-        mask = self.views._mask
+        mask, states = self.views._mask, self.graph.states
         if self.system.control_bits < 63:
-            ctrl = np.fromiter((s & mask for s in self.graph.states), dtype=np.int64,
-                               count=self.n)
+            ctrl = (states.control(self.system.control_bits) if isinstance(states, PackedStates)
+                    else np.fromiter((s & mask for s in states), dtype=np.int64,
+                                     count=self.n))
             values, ids = np.unique(ctrl, return_inverse=True)
             return ids.astype(np.int64), values
         numbers: dict[int, int] = {}
@@ -220,8 +221,24 @@ class Context:
         return scan.groups(keys)
 
     @cached_property
+    def quiet(self) -> Mask:
+        """States with no message in flight (state == control value)."""
+        states, bits = self.graph.states, self.system.control_bits
+        if isinstance(states, PackedStates):
+            return states.quiet(bits)  # type: ignore[no-any-return]
+        mask = self.system._control_mask
+        return np.fromiter((s <= mask for s in states), dtype=bool, count=self.n)
+
+    @cached_property
     def final_mask(self) -> Mask:
         """Final states: every party final and nothing in flight (so state == control)."""
+        if isinstance(self.graph.states, PackedStates):
+            # every party in a final configuration, per control number, and nothing in flight
+            configs = self.ctrl_configs
+            finals = np.ones(len(configs), dtype=bool)
+            for p, chart in enumerate(self.system.charts):
+                finals &= np.asarray(chart.final, dtype=bool)[configs[:, p]]
+            return finals[self.ctrl_ids] & self.quiet
         mask, memo = self.system._control_mask, dict[int, bool]()
         is_final = self.system.is_final
         out = np.zeros(self.n, dtype=bool)
@@ -314,13 +331,12 @@ class Context:
     def quiescent(self, members: Ints) -> Mask:
         """``JointView.quiescent`` of the states ``members``: nothing in flight, no timer
         armed, no automatic step enabled (computed once per control value)."""
-        states, mask, views = self.graph.states, self.views._mask, self.views
+        states, views = self.graph.states, self.views
         out = np.zeros(len(members), dtype=bool)
-        for k, i in enumerate(members.tolist()):
-            s = states[i]
-            if s <= mask:  # no message in flight
-                timers, automatic = views.moves(s)
-                out[k] = not timers and not automatic
+        quiet = self.quiet[members]
+        for k in np.flatnonzero(quiet).tolist():  # no message in flight: timers, automatic?
+            timers, automatic = views.moves(states[int(members[k])])
+            out[k] = not timers and not automatic
         return out
 
     def holds(self, pred: Callable[[JointView], bool], i: int) -> bool:

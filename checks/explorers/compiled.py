@@ -30,6 +30,7 @@ state) are counted apart (:attr:`CompiledStats.edge_bytes`): the analyses need t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from array import array
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UsageError
-from ..explore import Bounds, Explorable, Progress, StateGraph
+from ..explore import Bounds, Explorable, PackedStates, Progress, StateGraph
 
 __all__ = ["Compiled", "CompiledStats", "require_numba"]
 
@@ -553,7 +554,7 @@ class Compiled:
                 bounds.append("channel-capacity")
         return StateGraph(
             system=system,
-            states=_ints(np, ctl[:n], chs[:n], cb),
+            states=_packed(np, ctl, chs, n, cb),
             parent=_array("i", parent[:n]),
             parent_label=_array("i", plabel[:n]),
             depth=_array("i", _depths(np, parent[:n])),
@@ -608,12 +609,14 @@ def _join(ctrl: int, chans: int, cb: int) -> int:
     return ctrl | ((chans & _WORD) << cb)
 
 
-def _ints(np: Any, ctl: Any, chs: Any, cb: int) -> list[int]:
-    """The codec's ints of the kernel's states, vectorised when they fit one word."""
-    if len(chs) == 0 or (int(chs.max()) < (1 << (63 - cb)) and int(chs.min()) >= 0):
-        return ((chs << np.int64(cb)) | ctl).tolist()  # type: ignore[no-any-return]
-    return [c | (h << cb) for c, h in zip(ctl.tolist(), chs.view(np.uint64).tolist(),
-                                          strict=True)]
+def _packed(np: Any, ctl: Any, chs: Any, n: int, cb: int) -> PackedStates:
+    """The kernel's words of states ``0..n-1`` as the StateGraph's states (the arrays are
+    shrunk in place: the driver is done with them)."""
+    for a in (ctl, chs):
+        with contextlib.suppress(ValueError):  # not resizable in place: copied below
+            a.resize(n, refcheck=False)
+    return PackedStates(ctl[:n].copy() if len(ctl) != n else ctl,
+                        (chs[:n].copy() if len(chs) != n else chs).view(np.uint64), cb)
 
 
 def _grown(np: Any, a: Any, size: int, fill: int) -> Any:
@@ -647,6 +650,8 @@ def _depths(np: Any, parent: Any) -> Any:
 
 
 def _array(typecode: str, values: Any) -> array:
+    """``values`` as an ``array`` (one copy: ``frombytes`` reads the numpy buffer)."""
     out = array(typecode)
-    out.frombytes(values.astype("i" if typecode == "i" else "q").tobytes())
+    data = values.astype("i" if typecode == "i" else "q", copy=False)
+    out.frombytes(memoryview(data).cast("B"))  # 1-D slices: contiguous
     return out
