@@ -76,6 +76,7 @@ class CompiledStats:
     store_bytes: int = 0  # visited table + states + parent + parent label
     edge_bytes: int = 0  # off + succ + succ label
     returns: int = 0  # how often the kernel came back to fill memo entries
+    grows: int = 0  # how often it came back for larger arrays
     kernel_seconds: float = 0.0
 
 
@@ -430,7 +431,7 @@ class Compiled:
         out_lab = np.zeros(buf, np.int64)
         out_c, out_h = np.zeros(buf, np.int64), np.zeros(buf, np.int64)
         misses = np.zeros((max(1, _MISS_BATCH), 5), np.int64)
-        counters = np.zeros(kernel.N_COUNTERS + 1, np.int64)  # + C_NEED of .threads
+        counters = np.zeros(kernel.N_COUNTERS, np.int64)
         threads = self.threads or os.cpu_count() or 1
         threaded = threads > 1
         if threaded:
@@ -439,6 +440,8 @@ class Compiled:
             from . import threads as threaded_module
 
             tkernel: Any = threaded_module  # numba dispatchers: untyped calls
+            counters = np.zeros(tkernel.N_COUNTERS, np.int64)
+            counters[tkernel.C_RESUME] = -1
             numba_config: Any = numba.config
             if numba_config.THREADING_LAYER == "default":
                 # GNU OpenMP (numba's first choice) kills a process that forks after using
@@ -452,7 +455,7 @@ class Compiled:
         kernel.visited_rehash(slots, ctl, chs, 1, _shift(slots))
         counters[kernel.C_N] = 1
         counters[kernel.C_LEVEL_END] = 1
-        returns, kernel_seconds = 0, 0.0
+        returns, grows, kernel_seconds = 0, 0, 0.0
         next_report = started + 1.0
         while True:
             stop_at = (counters[kernel.C_I] + _YIELD_EVERY if progress is not None
@@ -490,7 +493,8 @@ class Compiled:
                     width *= 2
                     rows = _chunk_arrays(np, self.chunk, width)
             elif status == kernel.GROW:
-                room = max(buf, int(counters[-1]))  # the threaded kernel's C_NEED
+                grows += 1
+                room = max(buf, int(counters[tkernel.C_NEED])) if threaded else buf
                 if n + room > len(ctl):
                     new = max(2 * len(ctl), n + room)
                     ctl, chs = _grown(np, ctl, new, 0), _grown(np, chs, new, 0)
@@ -524,7 +528,7 @@ class Compiled:
             edge_bytes=int((off.nbytes * n // len(off))
                            + (succ.nbytes + slab.nbytes) * int(counters[kernel.C_EDGES])
                            // len(succ)),
-            returns=returns, kernel_seconds=kernel_seconds)
+            returns=returns, grows=grows, kernel_seconds=kernel_seconds)
         return self._graph(np, kernel, ts, tables.split, counters, ctl, chs, parent, plabel,
                            off, succ, slab, ovf_list, cut_list, slots, started)
 

@@ -218,10 +218,11 @@ def _site(site, ctrl, gch, site_ptr, pool, ka, kb, kc, val, shift, misses, count
 def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, val, shift,
                pool, sends_off, sends_msgs, msg_channel, ch_shift, ch_mask, lose_label,
                bword, bshift, bwidth, misses, counters, p_shift, p_mask, p_base, pl,
-               msg_recv, msg_ridx, r_count, r_base, pd, dense, site_ptr):
+               msg_recv, msg_ridx, r_count, r_base, pd, dense, site_ptr, keys):
     """Successors of state (ctrl, chans) into ``out_*``: their count, -1 on a memo miss
     (recorded), -2 when ``out_*`` is too small.  ``ovf[0]`` counts sends dropped by a full
-    channel."""
+    channel; ``keys`` is scratch for the canonical form (one slot per symmetric block, so
+    no allocation per state: threads would contend for the allocator)."""
     ovf[0] = 0
     cnt = 0
     cap = out_lab.shape[0]
@@ -269,7 +270,7 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
                 cnt += 1
     ch_word = dense[6]
     if chans == 0 and (ctrl & dense[7][0]) == 0:
-        return _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth)
+        return _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth, keys)
     for k in range(ch_shift.shape[0]):
         sh = ch_shift[k]
         in_w1 = ch_word[k] != 0
@@ -327,13 +328,12 @@ def successors(ctrl, chans, out_lab, out_c, out_h, ovf, reads_msgs, ka, kb, kc, 
                 return -2
             out_lab[cnt], out_c[cnt], out_h[cnt] = label, nctrl, nch
             cnt += 1
-    return _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth)
+    return _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth, keys)
 
 
 @njit(cache=True)
-def _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth):
+def _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth, keys):
     if bshift.shape[0] >= 2:
-        keys = np.empty(bshift.shape[0], np.int64)
         for t in range(cnt):
             out_c[t], out_h[t] = _canonical(out_c[t], out_h[t], bword, bshift, bwidth, keys)
     return cnt
@@ -357,6 +357,7 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
     vmask = slots.shape[0] - 1
     vmax = (slots.shape[0] * 3) // 4  # load factor at most 3/4
     ovf = np.zeros(1, np.int64)
+    keys = np.empty(max(1, bshift.shape[0]), np.int64)
     status = DONE
     while i < n:
         if i >= stop_at:
@@ -374,7 +375,7 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
                          val, shift, pool, sends_off, sends_msgs, msg_channel, ch_shift,
                          ch_mask, lose_label, bword, bshift, bwidth, misses, counters, p_shift,
                          p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd,
-                         dense, site_ptr)
+                         dense, site_ptr, keys)
         if cnt == -2:
             status = BUF_SMALL
             break
@@ -387,7 +388,7 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
                            val, shift, pool, sends_off, sends_msgs, msg_channel, ch_shift,
                            ch_mask, lose_label, bword, bshift, bwidth, misses, counters,
                            p_shift, p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base,
-                           pd, dense, site_ptr)
+                           pd, dense, site_ptr, keys)
             status = MISS
             break
         if ovf[0]:

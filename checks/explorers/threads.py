@@ -15,12 +15,12 @@ C. (one thread) the sequential loop of :func:`.kernel.run`, state by state and c
    discovered earlier in this chunk) — so numbers, parents, edges, cuts and bounds are
    exactly the sequential run's.
 
-A miss in A sends the chunk back to the driver with the misses of its missing rows recorded
-(one thread), exactly as the sequential kernel does; the driver fills them and the chunk is
-computed again.  Phase C returns ``GROW`` before a state whose candidates might not fit (the room in
-``counters[C_NEED]``); the rest of its chunk is computed again after the driver grew the
-arrays — rare (arrays double), and it keeps the visited table as small as the sequential
-kernel's.
+A miss in A records the misses of the missing rows (one thread), as the sequential kernel
+does; the rows before the first missing one go through B and C, then the driver fills the
+misses and the rest is computed again.  Phase C returns ``GROW`` before a state whose
+candidates might not fit, with the room the rest of the chunk needs in
+``counters[C_NEED]``, and resumes at that row after the driver grew the arrays (the
+candidates' look-ups stay valid: they are state numbers).
 """
 
 from __future__ import annotations
@@ -50,9 +50,10 @@ from .kernel import (
     visited_find,
 )
 
-#: counters[C_NEED]: the room (states, edges) the next state needs
-C_NEED = 11
-N_COUNTERS = 12
+#: counters[C_NEED]: the room (states, edges) the rest of the chunk needs; C_RESUME,
+#: C_RESUME_M: the row phase C stopped at for it (-1: none) and the chunk's rows
+C_NEED, C_RESUME, C_RESUME_M = 11, 12, 13
+N_COUNTERS = 14
 
 
 @njit(cache=True, parallel=True)
@@ -60,13 +61,14 @@ def _phase_a(i0, m, width, ctl, chs, cl, cc, ch, cnt, ovf, reads_msgs, ka, kb, k
              shift, pool, sends_off, sends_msgs, msg_channel, ch_shift, ch_mask, lose_label,
              bword, bshift, bwidth, nomiss, counters, p_shift, p_mask, p_base, pl, msg_recv,
              msg_ridx, r_count, r_base, pd, dense, site_ptr):
+    keys = np.empty((m, max(1, bshift.shape[0])), np.int64)  # each row its own scratch
     for s in prange(m):
         a, b = s * width, (s + 1) * width
         cnt[s] = successors(ctl[i0 + s], chs[i0 + s], cl[a:b], cc[a:b], ch[a:b], ovf[s:s + 1],
                             reads_msgs, ka, kb, kc, val, shift, pool, sends_off, sends_msgs,
                             msg_channel, ch_shift, ch_mask, lose_label, bword, bshift, bwidth,
                             nomiss, counters, p_shift, p_mask, p_base, pl, msg_recv, msg_ridx,
-                            r_count, r_base, pd, dense, site_ptr)
+                            r_count, r_base, pd, dense, site_ptr, keys[s])
 
 
 @njit(cache=True, parallel=True)
@@ -90,45 +92,56 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
     width = cl.shape[0] // chunk
     vmask = slots.shape[0] - 1
     vmax = (slots.shape[0] * 3) // 4
+    scratch = np.empty(max(1, bshift.shape[0]), np.int64)
     status = DONE
     while i < n:
-        if i >= stop_at:
-            status = YIELD
-            break
-        m = min(n - i, chunk)
-        _phase_a(i, m, width, ctl, chs, cl, cc, ch, cnt, ovf, reads_msgs, ka, kb, kc, val,
-                 shift, pool, sends_off, sends_msgs, msg_channel, ch_shift, ch_mask,
-                 lose_label, bword, bshift, bwidth, nomiss, counters, p_shift, p_mask, p_base,
-                 pl, msg_recv, msg_ridx, r_count, r_base, pd, dense, site_ptr)
+        s0, m, first_missing = 0, 0, 0
         missing = False
-        for s in range(m):
-            if cnt[s] == -2:
-                status = BUF_SMALL
+        if counters[C_RESUME] >= 0:  # phase C of a chunk stopped for larger arrays
+            s0, m = counters[C_RESUME], counters[C_RESUME_M]
+            counters[C_RESUME] = -1
+        else:
+            if i >= stop_at:
+                status = YIELD
                 break
-            if cnt[s] == -1:
-                missing = True
-        if status == BUF_SMALL:
-            break
-        if missing:  # record the misses of the missing rows, as the sequential kernel does
+            m = min(n - i, chunk)
+            _phase_a(i, m, width, ctl, chs, cl, cc, ch, cnt, ovf, reads_msgs, ka, kb, kc,
+                     val, shift, pool, sends_off, sends_msgs, msg_channel, ch_shift, ch_mask,
+                     lose_label, bword, bshift, bwidth, nomiss, counters, p_shift, p_mask,
+                     p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd, dense, site_ptr)
             for s in range(m):
-                if cnt[s] == -1 and counters[C_NMISS] < misses.shape[0]:
-                    a, b = s * width, (s + 1) * width
-                    successors(ctl[i + s], chs[i + s], cl[a:b], cc[a:b], ch[a:b],
-                               ovf[s:s + 1], reads_msgs, ka, kb, kc, val, shift, pool,
-                               sends_off, sends_msgs, msg_channel, ch_shift, ch_mask,
-                               lose_label, bword, bshift, bwidth, misses, counters, p_shift,
-                               p_mask, p_base, pl, msg_recv, msg_ridx, r_count, r_base, pd,
-                               dense, site_ptr)
-            status = MISS
-            break
-        _phase_b(m, width, cc, ch, cnt, cj, slots, ctl, chs, vshift)
+                if cnt[s] == -2:
+                    status = BUF_SMALL
+                    break
+                if cnt[s] == -1:
+                    if not missing:
+                        missing = True
+                        first_missing = s
+                    if counters[C_NMISS] < misses.shape[0]:
+                        # record its misses, as the sequential kernel does
+                        a, b = s * width, (s + 1) * width
+                        successors(ctl[i + s], chs[i + s], cl[a:b], cc[a:b], ch[a:b],
+                                   ovf[s:s + 1], reads_msgs, ka, kb, kc, val, shift, pool,
+                                   sends_off, sends_msgs, msg_channel, ch_shift, ch_mask,
+                                   lose_label, bword, bshift, bwidth, misses, counters,
+                                   p_shift, p_mask, p_base, pl, msg_recv, msg_ridx, r_count,
+                                   r_base, pd, dense, site_ptr, scratch)
+            if status == BUF_SMALL:
+                break
+            if missing:  # the rows before the first miss are complete: store them first
+                m = first_missing
+            _phase_b(m, width, cc, ch, cnt, cj, slots, ctl, chs, vshift)
         truncated = False
-        for s in range(m):
+        for s in range(s0, m):
             k = cnt[s]
             if (n + k > ctl.shape[0] or n + k > vmax or ne + k > succ.shape[0]
                     or counters[C_NOVF] >= ovf_list.shape[0]
                     or counters[C_NCUT] >= cut_list.shape[0]):
-                counters[C_NEED] = k  # the rest of the chunk is computed again
+                need = 0
+                for r in range(s, m):
+                    need += cnt[r]
+                counters[C_NEED] = need  # room for the rest of the chunk
+                counters[C_RESUME], counters[C_RESUME_M] = s, m
                 status = GROW
                 break
             if i == level_end:
@@ -178,6 +191,9 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
                 counters[C_NCUT] += 1
                 break
         if truncated or status == GROW:
+            break
+        if missing:
+            status = MISS
             break
     counters[C_I], counters[C_N], counters[C_EDGES] = i, n, ne
     counters[C_DEPTH], counters[C_LEVEL_END] = depth, level_end
