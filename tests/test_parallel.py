@@ -114,7 +114,8 @@ def test_cli_parallel_output_is_byte_identical(capsys):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler: only with --explorer dask"),
-    (["--explorer", "compiled", "--workers", "2"], "--workers: only with --explorer parallel"),
+    (["--workers", "2"], "--workers: only with --explorer compiled, parallel or dask"),
+    (["--explorer", "compiled", "--workers", "0"], "must be a positive integer"),
     (["--explorer", "parallel", "--workers", "0"], "must be a positive integer"),
 ])
 def test_option_misuse_is_exit_2(capsys, argv, message):
