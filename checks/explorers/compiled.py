@@ -467,7 +467,14 @@ class Compiled:
                     bword, bshift, bwidth, tables.p_shift, tables.p_mask, tables.p_base,
                     tables.pl, tables.msg_recv, tables.msg_ridx, tables.r_count,
                     tables.r_base, tables.pd, tables.dense, tables.site_ptr)
-            if threaded:
+            # threads only with a chunk's worth of states queued (or a chunk to resume): a
+            # small frontier is not worth a pool launch, and small models never start one
+            chunked = threaded and (
+                counters[kernel.C_N] - counters[kernel.C_I] >= self.chunk
+                or counters[tkernel.C_RESUME] >= 0)
+            if threaded and not chunked:
+                stop_at = min(stop_at, counters[kernel.C_I] + self.chunk)
+            if chunked:
                 status = tkernel.run(
                     counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slots,
                     _shift(slots), off, succ, slab, ovf_list, cut_list, *rows, self.chunk, misses,

@@ -339,6 +339,60 @@ def _canonical_all(out_c, out_h, cnt, bword, bshift, bwidth, keys):
     return cnt
 
 
+@njit(cache=True, inline="always")
+def store(i, cnt, dropped, beyond_depth, n, ne, lab, cs, hs, found, base, max_states, slots,
+          vshift, ctl, chs, parent, plabel, off, succ, slab, counters, ovf_list, cut_list):
+    """Store state ``i``'s expansion as :func:`~..explore._bfs` does: its ``cnt`` successors
+    (rows ``base..`` of ``lab``/``cs``/``hs``; ``found[row]`` is the number a look-up found
+    beforehand, -1 to probe here) numbered from ``n`` when new, its edges from ``ne``, the
+    sends it ``dropped`` (a full channel), a cut when it is ``beyond_depth`` (not expanded)
+    or when ``max_states`` truncates it.  Returns (n, ne, truncated).  Shared by the
+    sequential and the threaded kernel, which differ only in how the rows were computed."""
+    if dropped:
+        counters[C_BOUND_HITS] += dropped
+        ovf_list[counters[C_NOVF]] = i
+        counters[C_NOVF] += 1
+    truncated = False
+    if beyond_depth:
+        if cnt:  # not expanded: the frontier beyond the bound is unknown
+            cut_list[counters[C_NCUT]] = i
+            counters[C_NCUT] += 1
+            counters[C_DEPTH_CUT] = 1
+        off[i + 1] = ne
+        return n, ne, truncated
+    vmask = slots.shape[0] - 1
+    for t in range(cnt):
+        k = base + t
+        j = found[k]
+        if j == -1:
+            c, h = cs[k], hs[k]
+            s = _slot(c, h, 0, vshift)
+            while True:
+                j = slots[s]
+                if j == -1 or (ctl[j] == c and chs[j] == h):
+                    break
+                s = (s + 1) & vmask
+            if j == -1:
+                if n >= max_states:
+                    truncated = True
+                    continue
+                slots[s] = n
+                ctl[n], chs[n] = c, h
+                parent[n] = i
+                plabel[n] = lab[k]
+                j = n
+                n += 1
+        succ[ne] = j
+        slab[ne] = lab[k]
+        ne += 1
+    off[i + 1] = ne
+    if truncated:
+        counters[C_TRUNCATED] = 1
+        cut_list[counters[C_NCUT]] = i
+        counters[C_NCUT] += 1
+    return n, ne, truncated
+
+
 @njit(cache=True)
 def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slots, vshift,
         off, succ, slab, ovf_list, cut_list, out_lab, out_c, out_h, misses, probe,
@@ -354,10 +408,10 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
     i, n, ne = counters[C_I], counters[C_N], counters[C_EDGES]
     depth, level_end = counters[C_DEPTH], counters[C_LEVEL_END]
     buf = out_lab.shape[0]
-    vmask = slots.shape[0] - 1
     vmax = (slots.shape[0] * 3) // 4  # load factor at most 3/4
     ovf = np.zeros(1, np.int64)
     keys = np.empty(max(1, bshift.shape[0]), np.int64)
+    unknown = np.full(buf, -1, np.int64)  # no candidate looked up beforehand
     status = DONE
     while i < n:
         if i >= stop_at:
@@ -391,46 +445,12 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
                            pd, dense, site_ptr, keys)
             status = MISS
             break
-        if ovf[0]:
-            counters[C_BOUND_HITS] += ovf[0]
-            ovf_list[counters[C_NOVF]] = i
-            counters[C_NOVF] += 1
-        if max_depth >= 0 and depth >= max_depth:
-            if cnt:  # not expanded: the frontier beyond the bound is unknown
-                cut_list[counters[C_NCUT]] = i
-                counters[C_NCUT] += 1
-                counters[C_DEPTH_CUT] = 1
-            off[i + 1] = ne
-            i += 1
-            continue
-        truncated = False
-        for t in range(cnt):
-            c, h = out_c[t], out_h[t]
-            s = _slot(c, h, 0, vshift)
-            while True:
-                j = slots[s]
-                if j == -1 or (ctl[j] == c and chs[j] == h):
-                    break
-                s = (s + 1) & vmask
-            if j == -1:
-                if n >= max_states:
-                    truncated = True
-                    continue
-                slots[s] = n
-                ctl[n], chs[n] = c, h
-                parent[n] = i
-                plabel[n] = out_lab[t]
-                j = n
-                n += 1
-            succ[ne] = j
-            slab[ne] = out_lab[t]
-            ne += 1
-        off[i + 1] = ne
+        n, ne, truncated = store(i, cnt, ovf[0], max_depth >= 0 and depth >= max_depth, n, ne,
+                                 out_lab, out_c, out_h, unknown, 0, max_states, slots, vshift,
+                                 ctl, chs, parent, plabel, off, succ, slab, counters,
+                                 ovf_list, cut_list)
         i += 1
         if truncated:
-            counters[C_TRUNCATED] = 1
-            cut_list[counters[C_NCUT]] = i - 1
-            counters[C_NCUT] += 1
             break
     counters[C_I], counters[C_N], counters[C_EDGES] = i, n, ne
     counters[C_DEPTH], counters[C_LEVEL_END] = depth, level_end

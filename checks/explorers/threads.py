@@ -30,9 +30,7 @@ from numba import njit, prange
 
 from .kernel import (
     BUF_SMALL,
-    C_BOUND_HITS,
     C_DEPTH,
-    C_DEPTH_CUT,
     C_EDGES,
     C_I,
     C_LEVEL_END,
@@ -40,12 +38,11 @@ from .kernel import (
     C_NCUT,
     C_NMISS,
     C_NOVF,
-    C_TRUNCATED,
     DONE,
     GROW,
     MISS,
     YIELD,
-    _slot,
+    store,
     successors,
     visited_find,
 )
@@ -90,7 +87,6 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
     i, n, ne = counters[C_I], counters[C_N], counters[C_EDGES]
     depth, level_end = counters[C_DEPTH], counters[C_LEVEL_END]
     width = cl.shape[0] // chunk
-    vmask = slots.shape[0] - 1
     vmax = (slots.shape[0] * 3) // 4
     scratch = np.empty(max(1, bshift.shape[0]), np.int64)
     status = DONE
@@ -147,48 +143,12 @@ def run(counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slot
             if i == level_end:
                 depth += 1
                 level_end = n
-            if ovf[s]:
-                counters[C_BOUND_HITS] += ovf[s]
-                ovf_list[counters[C_NOVF]] = i
-                counters[C_NOVF] += 1
-            if max_depth >= 0 and depth >= max_depth:
-                if cnt[s]:
-                    cut_list[counters[C_NCUT]] = i
-                    counters[C_NCUT] += 1
-                    counters[C_DEPTH_CUT] = 1
-                off[i + 1] = ne
-                i += 1
-                continue
-            for t in range(cnt[s]):
-                k = s * width + t
-                j = cj[k]
-                if j == -1:
-                    c, h = cc[k], ch[k]
-                    q = _slot(c, h, 0, vshift)
-                    while True:
-                        j = slots[q]
-                        if j == -1 or (ctl[j] == c and chs[j] == h):
-                            break
-                        q = (q + 1) & vmask
-                    if j == -1:
-                        if n >= max_states:
-                            truncated = True
-                            continue
-                        slots[q] = n
-                        ctl[n], chs[n] = c, h
-                        parent[n] = i
-                        plabel[n] = cl[k]
-                        j = n
-                        n += 1
-                succ[ne] = j
-                slab[ne] = cl[k]
-                ne += 1
-            off[i + 1] = ne
+            n, ne, truncated = store(i, k, ovf[s], max_depth >= 0 and depth >= max_depth, n,
+                                     ne, cl, cc, ch, cj, s * width, max_states, slots, vshift,
+                                     ctl, chs, parent, plabel, off, succ, slab, counters,
+                                     ovf_list, cut_list)
             i += 1
             if truncated:
-                counters[C_TRUNCATED] = 1
-                cut_list[counters[C_NCUT]] = i - 1
-                counters[C_NCUT] += 1
                 break
         if truncated or status == GROW:
             break
