@@ -34,6 +34,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..delivery import SEMANTICS, Delivery, Take
 from ..errors import UsageError
 from ..explore import StateGraph
@@ -43,6 +45,7 @@ from .tables import (
     Key,
     Reached,
     Selection,
+    Table,
     channel_messages,
     groups,
     is_guarded,
@@ -296,20 +299,21 @@ class _Writer:
         t = chart.transitions[sel[0]]
         return f"{t.source} -> {chart.configs[sel[1]].leaf}"
 
-    def tabulated(self, cond: list[str], table: dict[Key, Selection], p: int,
-                  body: list[str], skip_none: bool, comment: str) -> None:
+    def tabulated(self, cond: list[str], table: Table, p: int, body: list[str],
+                  skip_none: bool, comment: str) -> None:
         """Options for a guarded event: one per outcome, on the variables it depends on
-        (:func:`.tables.project`), and one asserting ``!outside_domain`` for any full key
-        ordercheck never reached, so no guard value is ever extrapolated silently."""
-        all_coords = self.key_coords()
-        kept, projected = project(table)
-        coords = [all_coords[i] for i in kept]
+        (:func:`.tables.project` of the table keyed by what the guards read), and one
+        asserting ``!outside_domain`` for any read values ordercheck never reached, so no
+        guard value is ever extrapolated silently."""
+        read = [self.key_coords()[i] for i in table.coords]
+        kept, projected = project(table.rows)
+        coords = [read[i] for i in kept]
         for sel, keys in groups(projected):
             if sel is None and skip_none:
                 continue
             self.fire([*cond, member(keys, coords)], body, p, sel,
                       f"{comment} [{self.describe(p, sel)}, guard tabulated]")
-        domain = member(table, all_coords)
+        domain = member(table.rows, read)
         self.emit([*cond, f"!{domain}" if domain.startswith("(") else f"!({domain})"],
                   [f"{OUTSIDE_DOMAIN} = 1", f"assert(!{OUTSIDE_DOMAIN})"],
                   f"{comment}: outside the tabulated domain")
@@ -390,31 +394,37 @@ class _Writer:
         s = self.system
         props = [p for p in s.workflow.properties if isinstance(p, Always)]
         states = self.graph.states
+        ctx = self.reached.context
         for j, prop in enumerate(props):
             flag = f"{INVARIANT_PREFIX}{j}"
             self.flags[flag] = prop.name
             bad = self.reached.violations(prop)
-            badset = set(bad)
-            self.violating[flag] = sum(1 for t in self.graph.succ if t in badset)
-            if not bad:
+            self.violating[flag] = int(np.count_nonzero(bad[ctx.csr.succ]))
+            if not bad.any():
                 self.macros.append(f"/* invariant {prop.name}: holds in every state ordercheck "
                                    "reached, nothing to assert */")
                 continue
-            if 0 in badset:
+            if bad[0]:
                 raise UnsupportedExport(f"invariant {prop.name!r} fails in the initial state, "
                                         "which no Promela step enters: fix that first")
-            ctrl_mask = s.codec.control_mask
-            bad_ctrl = {states[i] & ctrl_mask for i in bad}
-            good_ctrl = {states[i] & ctrl_mask for i in range(len(states)) if i not in badset}
+            bad_ctrl = np.unique(ctx.ctrl_ids[bad])
             coords = [_Coord(f"c{p}") for p in range(len(s.charts))]
-            if bad_ctrl & good_ctrl:  # the verdict depends on what is in flight
+            if np.intersect1d(bad_ctrl, ctx.ctrl_ids[~bad]).size:
+                # the verdict depends on what is in flight: the violating states themselves
                 coords += self.channel_coords()
-                keys = [self.full_key(states[i]) for i in bad]
+                keys = [self.full_key(states[i]) for i in np.flatnonzero(bad).tolist()]
             else:
-                keys = [tuple(s.codec.configs(c)) for c in bad_ctrl]
+                # a function of the configurations: on those it depends on (over every
+                # reached control value, so exact there)
+                verdict = np.zeros(len(ctx.ctrl_configs), dtype=bool)
+                verdict[bad_ctrl] = True
+                kept, table = project({tuple(row): v for row, v in zip(
+                    ctx.ctrl_configs.tolist(), verdict.tolist(), strict=True)})
+                coords = [coords[i] for i in kept]
+                keys = [k for k, v in table.items() if v]
             macro = f"violates_{j}"
-            self.macros.append(f"/* invariant {prop.name}: the {len(bad)} reached state(s) "
-                               "violating it */")
+            self.macros.append(f"/* invariant {prop.name}: the {int(bad.sum())} reached "
+                               "state(s) violating it */")
             self.macros.append(f"#define {macro} {member(keys, coords)}")
             self.checks += [f"{flag} = {macro}", f"assert(!{flag})"]
 
