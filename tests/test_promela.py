@@ -36,7 +36,7 @@ from ordercheck.checks.export.spin import (
     parse_pan,
     run_spin,
 )
-from ordercheck.checks.export.tables import project
+from ordercheck.checks.export.tables import Reached, is_guarded, project, select
 from ordercheck.checks.protocol import Workflow
 from ordercheck.checks.system import DELIVERY_MODES, TransitionSystem
 
@@ -71,14 +71,17 @@ MODELS: list[tuple[str, Callable[[], Workflow]]] = [
     *[(f"{n}-sellers", partial(toys.n_sellers, n)) for n in (1, 2, 3)],
 ]
 
-#: Larger order groups, in the delivery modes CI can afford (test_promela under ~90 s on
-#: 2 shared cores).  The cost is not SPIN's search but compiling the export: guards are
-#: tabulated over the reached states, so a group of 2 is a 1-2 MB program that gcc takes
-#: 10-50 s over (fifo 11,148 states, 1.3 MB; unordered 16,731, 1.9 MB; lossy 25,499, 0.9 MB;
-#: duplicate more).  So N = 2 runs under ``unordered`` (the mode the issue asks about; the
-#: other modes were checked by hand, see README "Scale: ordercheck next to SPIN"), and
-#: N = 3 (909,192 states unreduced in fifo) is left to ``bench/scale.py --groups 3``.
-GROUP_CASES: list[tuple[int, str]] = [(2, "unordered")]
+#: Larger order groups and their unreduced state counts.  Guard tables are keyed by what the
+#: guards read (:mod:`ordercheck.checks.export.tables`), so a group's program is 50-75 kB
+#: whatever its size and ``gcc -O0`` takes about a second; SPIN's search is the cost (the
+#: group of 3 unordered: ~5 s for 1.7 M states).  Not here: groups of 2 and 3 under
+#: ``duplicate`` (the exploration passes 3 M states before the channel bound and runs out of
+#: memory), the group of 3 under ``lossy`` (3.1 M states, ~45 s: checked by hand, README
+#: "Scale: ordercheck next to SPIN").
+GROUP_CASES: dict[tuple[int, str], int] = {
+    (2, "fifo"): 11148, (2, "unordered"): 16731, (2, "lossy"): 25499,
+    (3, "fifo"): 909192, (3, "unordered"): 1720251,
+}
 
 
 def explored(factory: Callable[[], Workflow], delivery: str, capacity: int = 4) -> StateGraph:
@@ -105,12 +108,14 @@ def test_spin_agrees_with_ordercheck(name, factory, delivery, tmp_path):
                          ids=[f"order-group-{n}-{d}" for n, d in GROUP_CASES])
 def test_spin_agrees_on_order_groups(n, delivery, tmp_path):
     """The unreduced order group (SPIN does not reduce symmetry), explored by the compiled
-    back end (the same graph as BFS, tests/test_compiled.py), then exported."""
+    back end (the same graph as BFS, tests/test_compiled.py), then exported: equal states,
+    transitions, deadlock, bound and invariant verdicts; a program of tens of kB."""
     graph = explore(TransitionSystem(vtex("documented", sellers=n), delivery=delivery),
                     explorer=EXPLORERS["compiled"])
     export = export_promela(graph)
+    assert len(export.text) < 100_000
     pan = spin(graph, export.text, tmp_path)
-    assert pan.states == graph.n_states == {2: 16731}[n]
+    assert pan.states == graph.n_states == GROUP_CASES[(n, delivery)]
     assert disagreements(graph, export, pan) == []
 
 
@@ -235,6 +240,76 @@ def test_project_keeps_only_the_coordinates_a_selection_depends_on():
     # here it needs both 0 and 2 (an xor)
     xor = {(0, 9, 0): None, (1, 9, 1): None, (0, 9, 1): (0, 1), (1, 9, 0): (0, 1)}
     assert project(xor)[0] == [0, 2]
+
+
+def _group_2_fifo() -> StateGraph:
+    return explore(TransitionSystem(vtex("documented", sellers=2), delivery="fifo"))
+
+
+def test_a_guard_table_is_keyed_by_what_the_guards_read():
+    """seller-1 in cancellation-requested facing its decision timeout: the guard reads the
+    pair's marketplace status and whether the pair's cancel request is in flight (nothing of
+    pair 2 or the payment), and only for some marketplace statuses the message: three
+    evaluations for four rows, one per read values ordercheck reached."""
+    graph = _group_2_fifo()
+    system = graph.system
+    seller, market = system.party_index["seller-1"], system.party_index["marketplace-1"]
+    chart = system.charts[seller]
+    cfg = next(c for c in range(len(chart.configs))
+               if chart.configs[c].leaf == "cancellation-requested"
+               and is_guarded(chart, c, "decision_timeout"))
+    table = Reached(graph).table(seller, cfg, "decision_timeout")
+    names = [*system.parties, *(m.name for m in system.messages)]
+    assert [names[c] for c in table.coords] == ["marketplace-1", "cancel-request-1"]
+    leaf = system.charts[market].configs
+    rows = {(leaf[m].leaf, flying): chart.configs[sel[1]].leaf if sel else None
+            for (m, flying), sel in table.rows.items()}
+    assert rows == {("payment-approved", 0): "cancel", ("request-cancel", 0): "cancel",
+                    ("request-cancel", 1): "cancel", ("waiting-for-seller-decision", 0): "cancel"}
+    assert table.evaluations == 3
+    # and the program tests exactly those variables, any other read values an assertion
+    text = export_promela(graph).text
+    line = next(x for x in text.splitlines() if x.endswith(
+        "/* fire seller-1.decision_timeout in cancellation-requested: outside the tabulated "
+        "domain */") and f"(c{seller} == {cfg})" in x)
+    assert line.startswith(f"  :: d_step {{ (c{seller} == {cfg}) && (!(((c{market}==8 || "
+                           f"c{market}==11) && !flying_3) || c{market}==9)) -> outside_domain")
+
+
+@pytest.mark.parametrize(("factory", "delivery", "pairs"), [
+    (partial(vtex, "observed"), "duplicate", 1384), (partial(vtex, "documented"), "unordered", 22),
+    (partial(vtex, "documented", sellers=2), "fifo", 20008)],
+    ids=["observed-duplicate", "documented-unordered", "group-2"])
+def test_guard_tables_give_every_reached_state_its_own_guard_value(factory, delivery, pairs):
+    """The defining property, checked by brute force: for every guarded decision and every
+    reached state facing it, the table's row for the state's read values is what the guards
+    say on that state's own view (computed here from the state, not from the export's
+    key matrix)."""
+    graph = explored(factory, delivery)
+    system, reached = graph.system, Reached(graph)
+    guards, mask, bits = system.workflow.guards, system.codec.control_mask, system.control_bits
+    checked = 0
+    for p, chart in enumerate(system.charts):
+        for cfg in range(len(chart.configs)):
+            for event in chart.events:
+                if not is_guarded(chart, cfg, event):
+                    continue
+                sites = [None] + [i for i, m in enumerate(system.messages)
+                                  if system.party_index[m.receiver] == p and m.event == event]
+                for message in sites:
+                    table = reached.table(p, cfg, event, message)
+                    for state in graph.states:
+                        ctrl, chans = state & mask, state >> bits
+                        configs = system.codec.configs(ctrl)
+                        view = system.view(ctrl, chans)
+                        flying = [int(m.name in view.in_flight) for m in system.messages]
+                        if configs[p] != cfg or (message is not None and not flying[message]):
+                            continue
+                        values = [*configs, *flying]
+                        key = tuple(values[c] for c in table.coords)
+                        assert table.rows[key] == select(chart, cfg, event, view, guards)
+                        checked += 1
+    assert checked == pairs  # (decision, state) pairs: every one was compared
 
 
 def test_export_is_deterministic_and_names_every_party_and_channel():

@@ -13,16 +13,18 @@ The program is built so that SPIN's ``states, stored`` equals ordercheck's state
   the contents, so it adds no state);
 * local moves come from the compiled charts' tables (:func:`.tables.select`); a transient
   receiver has no delivery option, so its messages wait, as in the transition system;
-* guards are tabulated over the keys ordercheck reached (:mod:`.tables`), each outcome as a
-  condition on the variables it depends on; any key ordercheck did not reach makes the
-  option ``outside_domain`` fire, an assertion failure;
+* guards are tabulated over the states ordercheck reached, keyed by the variables they
+  read (:mod:`.tables`), each outcome as a condition on the variables it depends on; any
+  read values ordercheck did not reach make the option ``outside_domain`` fire, an
+  assertion failure;
 * a send into a full channel is what ordercheck treats as a bound: the step is disabled and a
   sibling option asserts ``!channel_full``, so the state count still matches and the bound
   shows as an assertion;
 * final states (every party final, nothing in flight) get a ``skip`` self-loop, so the only
   blocked states — SPIN's *invalid end states* — are ordercheck's deadlocks;
-* each ``Always`` property becomes a macro true exactly in the reached states violating it,
-  asserted false (``!invariant_<i>``) at the end of every step: one failure per edge into a
+* each ``Always`` property becomes a macro true exactly in the reached states violating it
+  (on the configurations it depends on when the verdict is a function of them), asserted
+  false (``!invariant_<i>``) at the end of every step: one failure per edge into a
   violating state.
 
 Self-loops add transitions, never states: SPIN's ``transitions`` is ``1 + edges + finals``
