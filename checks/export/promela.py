@@ -404,7 +404,9 @@ class _Writer:
         false at the end of every move: SPIN checks every state a step enters.  (Not as a
         self-loop option: that would unblock a violating deadlock and hide it.)  The initial
         state is entered by no step; :func:`export_promela` refuses a model whose initial
-        state violates one, which ordercheck reports at depth 0 anyway."""
+        state violates one, which ordercheck reports at depth 0 anyway.  A condition over
+        :data:`MAX_INLINE` characters is a C function instead of a macro (SPIN's simulation
+        mode does not run ``c_code``; pan, the verifier, does)."""
         s = self.system
         props = [p for p in s.workflow.properties if isinstance(p, Always)]
         states = self.graph.states
