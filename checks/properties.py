@@ -47,6 +47,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 from .system import Action
 
@@ -286,15 +287,15 @@ class Registry:
             return fn
         return wrap
 
-    def always(self, name: str, description: str, **kw: str):  # type: ignore[no-untyped-def]
+    def always(self, name: str, description: str, **kw: Any):  # type: ignore[no-untyped-def]
         return self._decorator(lambda fn: Always(name=name, description=description,
                                                  holds=fn, **kw))
 
-    def always_step(self, name: str, description: str, **kw: str):  # type: ignore[no-untyped-def]
+    def always_step(self, name: str, description: str, **kw: Any):  # type: ignore[no-untyped-def]
         return self._decorator(lambda fn: AlwaysStep(name=name, description=description,
                                                      holds=fn, **kw))
 
-    def sometimes(self, name: str, description: str, **kw: str):  # type: ignore[no-untyped-def]
+    def sometimes(self, name: str, description: str, **kw: Any):  # type: ignore[no-untyped-def]
         return self._decorator(lambda fn: Sometimes(name=name, description=description,
                                                     holds=fn, **kw))
 

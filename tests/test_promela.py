@@ -77,8 +77,8 @@ MODELS: list[tuple[str, Callable[[], Workflow]]] = [
 #: search is the cost (the group of 3 unordered: ~5 s for 1.7 M states).  The observed
 #: variant's groups violate invariants in thousands of states: their conditions are C
 #: functions (``c_code``), which SPIN must run to agree.  Not here: groups under
-#: ``duplicate`` (the group of 2 passes 3 M states before its channel bound; the exploration
-#: runs out of memory), the group of 3 under ``lossy`` (3.1 M states, ~25 s) and the
+#: ``duplicate`` (the group of 2 has over 3 M states and hits the channel bound; exploring
+#: and exporting it ran out of 23 GB), the group of 3 under ``lossy`` (3.1 M states, ~25 s) and the
 #: observed group of 3 (1.0-1.9 M states, 10-15 s): checked by hand, README "Scale:
 #: ordercheck next to SPIN".
 AGREE, INVOICED = "agree-at-quiescence", "no-marketplace-invoiced-during-seller-cancellation"
