@@ -127,6 +127,8 @@ def test_spin_agrees_on_order_groups(variant, n, delivery, tmp_path):
     assert len(export.text) < 100_000
     pan = spin(graph, export.text, tmp_path)
     states, violated, deadlock, errors = GROUP_CASES[(variant, n, delivery)]
+    # each group's failing invariants have conditions over 2 kB: SPIN must run them as C
+    assert ("\nc_code { int violates_" in export.text) == bool(violated)
     assert pan.states == graph.n_states == states
     assert (tuple(sorted(export.flags[f] for f in pan.assertions)), pan.invalid_end_state,
             pan.errors) == (violated, deadlock, errors)
@@ -234,6 +236,22 @@ def test_perturbed_export_fails_the_cross_check(model, mutant, tmp_path):
     text = MUTANTS[mutant](export.text)
     assert text != export.text
     assert disagreements(graph, export, spin(graph, text, tmp_path)) != []
+
+
+@needs_spin
+def test_spin_runs_the_invariant_c_functions(tmp_path):
+    """The observed group of 2's ``agree-at-quiescence`` is a C function (its condition is
+    5 kB; the other invariant's is a macro); made false, SPIN no longer finds it violated
+    and the cross-check fails: pan runs the function, it does not skip it."""
+    graph = explore(TransitionSystem(vtex("observed", sellers=2)),
+                    explorer=EXPLORERS["compiled"])
+    export = export_promela(graph)
+    text = export.text.replace("(void) { return (", "(void) { return 0 && (")
+    assert text != export.text
+    pan = spin(graph, text, tmp_path)
+    assert pan.assertions == ("invariant_1",)
+    assert any(d.startswith("invariant agree-at-quiescence: SPIN holds, ordercheck violated")
+               for d in disagreements(graph, export, pan))
 
 
 # -- the export itself (no SPIN needed) ----------------------------------------------------------
