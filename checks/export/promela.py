@@ -13,16 +13,18 @@ The program is built so that SPIN's ``states, stored`` equals ordercheck's state
   the contents, so it adds no state);
 * local moves come from the compiled charts' tables (:func:`.tables.select`); a transient
   receiver has no delivery option, so its messages wait, as in the transition system;
-* guards are tabulated over the keys ordercheck reached (:mod:`.tables`), each outcome as a
-  condition on the variables it depends on; any key ordercheck did not reach makes the
-  option ``outside_domain`` fire, an assertion failure;
+* guards are tabulated over the states ordercheck reached, keyed by the variables they
+  read (:mod:`.tables`), each outcome as a condition on the variables it depends on; any
+  read values ordercheck did not reach make the option ``outside_domain`` fire, an
+  assertion failure;
 * a send into a full channel is what ordercheck treats as a bound: the step is disabled and a
   sibling option asserts ``!channel_full``, so the state count still matches and the bound
   shows as an assertion;
 * final states (every party final, nothing in flight) get a ``skip`` self-loop, so the only
   blocked states — SPIN's *invalid end states* — are ordercheck's deadlocks;
-* each ``Always`` property becomes a macro true exactly in the reached states violating it,
-  asserted false (``!invariant_<i>``) at the end of every step: one failure per edge into a
+* each ``Always`` property becomes a macro true exactly in the reached states violating it
+  (on the configurations it depends on when the verdict is a function of them), asserted
+  false (``!invariant_<i>``) at the end of every step: one failure per edge into a
   violating state.
 
 Self-loops add transitions, never states: SPIN's ``transitions`` is ``1 + edges + finals``
@@ -32,7 +34,9 @@ plus one per full-channel assertion (:func:`.spin.disagreements` checks that too
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from ..delivery import SEMANTICS, Delivery, Take
 from ..errors import UsageError
@@ -43,6 +47,7 @@ from .tables import (
     Key,
     Reached,
     Selection,
+    Table,
     channel_messages,
     groups,
     is_guarded,
@@ -56,6 +61,8 @@ OUTSIDE_DOMAIN = "outside_domain"
 INVARIANT_PREFIX = "invariant_"
 
 _MAX_BYTE = 255
+#: An invariant condition longer than this is a C function (``c_code``), not a macro.
+MAX_INLINE = 2000
 
 
 class UnsupportedExport(UsageError):
@@ -143,6 +150,16 @@ def member(keys: Iterable[Key], coords: Sequence[_Coord]) -> str:
 
     keyset = frozenset(keys)
     return build(0, keyset) if keyset else "0"
+
+
+def _slices(keys: list[Key], coords: Sequence[_Coord], limit: int = 16_000) -> list[str]:
+    """Conditions true exactly for ``keys`` together, each at most ``limit`` characters
+    (unless one key alone is longer): ``keys`` halved until each half's condition fits."""
+    text = member(keys, coords)
+    if len(text) <= limit or len(keys) <= 1:
+        return [text]
+    mid = len(keys) // 2
+    return _slices(keys[:mid], coords, limit) + _slices(keys[mid:], coords, limit)
 
 
 def export_promela(graph: StateGraph) -> PromelaExport:
@@ -296,20 +313,21 @@ class _Writer:
         t = chart.transitions[sel[0]]
         return f"{t.source} -> {chart.configs[sel[1]].leaf}"
 
-    def tabulated(self, cond: list[str], table: dict[Key, Selection], p: int,
-                  body: list[str], skip_none: bool, comment: str) -> None:
+    def tabulated(self, cond: list[str], table: Table, p: int, body: list[str],
+                  skip_none: bool, comment: str) -> None:
         """Options for a guarded event: one per outcome, on the variables it depends on
-        (:func:`.tables.project`), and one asserting ``!outside_domain`` for any full key
-        ordercheck never reached, so no guard value is ever extrapolated silently."""
-        all_coords = self.key_coords()
-        kept, projected = project(table)
-        coords = [all_coords[i] for i in kept]
+        (:func:`.tables.project` of the table keyed by what the guards read), and one
+        asserting ``!outside_domain`` for any read values ordercheck never reached, so no
+        guard value is ever extrapolated silently."""
+        read = [self.key_coords()[i] for i in table.coords]
+        kept, projected = project(table.rows)
+        coords = [read[i] for i in kept]
         for sel, keys in groups(projected):
             if sel is None and skip_none:
                 continue
             self.fire([*cond, member(keys, coords)], body, p, sel,
                       f"{comment} [{self.describe(p, sel)}, guard tabulated]")
-        domain = member(table, all_coords)
+        domain = member(table.rows, read)
         self.emit([*cond, f"!{domain}" if domain.startswith("(") else f"!({domain})"],
                   [f"{OUTSIDE_DOMAIN} = 1", f"assert(!{OUTSIDE_DOMAIN})"],
                   f"{comment}: outside the tabulated domain")
@@ -386,37 +404,59 @@ class _Writer:
         false at the end of every move: SPIN checks every state a step enters.  (Not as a
         self-loop option: that would unblock a violating deadlock and hide it.)  The initial
         state is entered by no step; :func:`export_promela` refuses a model whose initial
-        state violates one, which ordercheck reports at depth 0 anyway."""
+        state violates one, which ordercheck reports at depth 0 anyway.  A condition over
+        :data:`MAX_INLINE` characters is a C function instead of a macro (SPIN's simulation
+        mode does not run ``c_code``; pan, the verifier, does)."""
         s = self.system
         props = [p for p in s.workflow.properties if isinstance(p, Always)]
         states = self.graph.states
+        ctx = self.reached.context
         for j, prop in enumerate(props):
             flag = f"{INVARIANT_PREFIX}{j}"
             self.flags[flag] = prop.name
             bad = self.reached.violations(prop)
-            badset = set(bad)
-            self.violating[flag] = sum(1 for t in self.graph.succ if t in badset)
-            if not bad:
+            self.violating[flag] = int(np.count_nonzero(bad[ctx.csr.succ]))
+            if not bad.any():
                 self.macros.append(f"/* invariant {prop.name}: holds in every state ordercheck "
                                    "reached, nothing to assert */")
                 continue
-            if 0 in badset:
+            if bad[0]:
                 raise UnsupportedExport(f"invariant {prop.name!r} fails in the initial state, "
                                         "which no Promela step enters: fix that first")
-            ctrl_mask = s.codec.control_mask
-            bad_ctrl = {states[i] & ctrl_mask for i in bad}
-            good_ctrl = {states[i] & ctrl_mask for i in range(len(states)) if i not in badset}
+            bad_ctrl = np.unique(ctx.ctrl_ids[bad])
             coords = [_Coord(f"c{p}") for p in range(len(s.charts))]
-            if bad_ctrl & good_ctrl:  # the verdict depends on what is in flight
+            if np.intersect1d(bad_ctrl, ctx.ctrl_ids[~bad]).size:
+                # the verdict depends on what is in flight: the violating states themselves
                 coords += self.channel_coords()
-                keys = [self.full_key(states[i]) for i in bad]
+                keys = [self.full_key(states[i]) for i in np.flatnonzero(bad).tolist()]
             else:
-                keys = [tuple(s.codec.configs(c)) for c in bad_ctrl]
+                # a function of the configurations: on those it depends on (over every
+                # reached control value, so exact there)
+                verdict = np.zeros(len(ctx.ctrl_configs), dtype=bool)
+                verdict[bad_ctrl] = True
+                kept, table = project({tuple(row): v for row, v in zip(
+                    ctx.ctrl_configs.tolist(), verdict.tolist(), strict=True)})
+                coords = [coords[i] for i in kept]
+                keys = [k for k, v in table.items() if v]
             macro = f"violates_{j}"
-            self.macros.append(f"/* invariant {prop.name}: the {len(bad)} reached state(s) "
-                               "violating it */")
-            self.macros.append(f"#define {macro} {member(keys, coords)}")
-            self.checks += [f"{flag} = {macro}", f"assert(!{flag})"]
+            self.macros.append(f"/* invariant {prop.name}: the {int(bad.sum())} reached "
+                               "state(s) violating it */")
+            test = member(keys, coords)
+            if len(test) <= MAX_INLINE:
+                self.macros.append(f"#define {macro} {test}")
+                self.checks += [f"{flag} = {macro}", f"assert(!{flag})"]
+                continue
+            # Every step ends with this check: inlined, a big condition is compiled once per
+            # option (an order group of 3 with the observed variant: 20 MB of C, gcc 78 s).
+            # A C function is compiled once; pan reads the state as ``now``.
+            # SPIN caps one c_code block's text (64 kB in 6.5.2): one function per slice of
+            # the keys, and one that ors them.
+            parts = _slices(sorted(keys), [replace(c, expr=f"now.{c.expr}") for c in coords])
+            for k, part in enumerate(parts):
+                self.macros.append(f"c_code {{ int {macro}_{k}(void) {{ return {part}; }} }}")
+            calls = " || ".join(f"{macro}_{k}()" for k in range(len(parts)))
+            self.macros.append(f"c_code {{ int {macro}(void) {{ return {calls}; }} }}")
+            self.checks += [f"c_code {{ {flag} = {macro}(); }}", f"assert(!{flag})"]
 
     def flying_macros(self) -> list[str]:
         """``flying_<i>``: message ``i`` is in flight (what ``reads_messages`` guards see)."""

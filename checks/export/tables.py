@@ -7,18 +7,35 @@ outside that tabulated domain as an assertion failure: a disagreement about reac
 can never be hidden behind a guessed guard value.
 
 A *key* is what a guard can see of a state: every party's configuration id, then (only when
-some guard ``reads_messages``) one 0/1 flag per declared message for "in flight".
+some guard ``reads_messages``) one 0/1 flag per declared message for "in flight".  A guarded
+decision's table is not keyed by the whole key but by the coordinates its guards *read*
+(:mod:`..readset`): each evaluation runs on a recording view, and the table's coordinates
+grow to the union of every evaluation's read set over the reached keys.  Why that is exact:
+guards are pure, so two states agreeing on what one evaluation read get the same outcome;
+every reached state agrees with its table row's evaluated representative on the table's
+coordinates, which contain that evaluation's read set.  So any state — reached or not —
+whose read values are in the table gets the value the guards would give it, and one whose
+read values are not is outside the domain.  In an order group a seller's guard reads its own
+pair and one message, so its table has a handful of rows where the whole-key table had one
+per reached joint state (megabytes of Promela for a group of 2).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
 
-from ..analyses.context import Views
+import numpy as np
+
+from ..analyses import instances, scan
+from ..analyses.arrays import Mask
+from ..analyses.context import Context
 from ..chart import CompiledChart
 from ..explore import StateGraph
-from ..properties import Always, state_holds
+from ..properties import Always
 from ..protocol import Guard, StatusView
+from ..readset import ReadSet, recording_view
 from ..system import TransitionSystem
 
 #: (transition index in the party's chart, next configuration id), or None: nothing fires.
@@ -48,60 +65,157 @@ def is_guarded(chart: CompiledChart, cfg: int, event: str) -> bool:
     return any(guard for _, guard, _ in chart.moves.get((cfg, event), ()))
 
 
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One guarded decision over the reached states, keyed by what its guards read."""
+
+    #: the key coordinates read (party index, or parties + message index for a flag), sorted
+    coords: tuple[int, ...]
+    #: the read values of every reached state facing the decision -> its selection, sorted
+    rows: dict[Key, Selection]
+    #: how many times the guards ran (once per distinct read values met, not per state)
+    evaluations: int
+
+
 class Reached:
-    """The states ordercheck reached, as guard keys with one representative view each
-    (computed on the first :meth:`table`: a model without guards never pays for it)."""
+    """The states ordercheck reached, as their distinct keys (a matrix, one row per key,
+    with one reached state each to build a view from), computed on the first
+    :meth:`table`: a model without guards never pays for it."""
 
     def __init__(self, graph: StateGraph) -> None:
         self.graph = graph
         self.system: TransitionSystem = graph.system
         self.reads_messages = any(getattr(g, "reads_messages", False)
                                   for g in self.system.workflow.guards.values())
-        self._views: dict[Key, StatusView] | None = None
+        self.n_parties = len(self.system.charts)
 
     @classmethod
     def of(cls, graph: StateGraph) -> Reached:
         return cls(graph)
 
+    @cached_property
+    def context(self) -> Context:
+        """The analyses' context of the graph (invariants are judged by their code)."""
+        return Context(self.graph)
+
+    @cached_property
+    def _keys(self) -> tuple[np.ndarray, list[int]]:
+        """(the distinct keys as a byte matrix, one reached state per row).  Control values
+        are numbered as the analyses number them (:class:`~..analyses.context.Context`);
+        channel contents by a dict (packed states may exceed 64 bits), then per distinct
+        contents one flag vector."""
+        system, states = self.system, self.graph.states
+        n, cb = len(states), system.control_bits
+        cid = self.context.ctrl_ids
+        configs = self.context.ctrl_configs.astype(np.uint8)  # the export's limit: a byte
+        if not self.reads_messages:
+            _, first = np.unique(cid, return_index=True)
+            return configs[cid[first]], [states[i] for i in first.tolist()]
+        chans_num: dict[int, int] = {}
+        hid = np.fromiter((chans_num.setdefault(s >> cb, len(chans_num)) for s in states),
+                          dtype=np.int64, count=n)
+        vec_num: dict[Key, int] = {}
+        per_chans = np.array([vec_num.setdefault(self._flags(c), len(vec_num))
+                              for c in chans_num], dtype=np.int64)
+        flags = np.array(list(vec_num), dtype=np.uint8).reshape(len(vec_num),
+                                                                len(system.messages))
+        fid = per_chans[hid]
+        code = cid * len(vec_num) + fid
+        _, first = np.unique(code, return_index=True)
+        keys = np.hstack([configs[cid[first]], flags[fid[first]]])
+        return keys, [states[i] for i in first.tolist()]
+
+    def _flags(self, chans: int) -> Key:
+        flying = {i for ch in _contents(self.system, chans) for i in ch}
+        return tuple(int(i in flying) for i in range(len(self.system.messages)))
+
     @property
-    def views(self) -> dict[Key, StatusView]:
-        if self._views is None:
-            system, reads = self.system, self.reads_messages
-            cb, mask = system.control_bits, system.codec.control_mask
-            views: dict[Key, StatusView] = {}
-            for state in self.graph.states:
-                ctrl, chans = state & mask, state >> cb
-                key = self._key(system, ctrl, chans, reads)
-                if key not in views:
-                    views[key] = system.view(ctrl, chans if reads else None)
-            self._views = views
-        return self._views
+    def keys(self) -> np.ndarray:
+        """The distinct keys of the reached states, one row each."""
+        return self._keys[0]
 
-    @staticmethod
-    def _key(system: TransitionSystem, ctrl: int, chans: int, reads: bool) -> Key:
-        configs = tuple(system.codec.configs(ctrl))
-        if not reads:
-            return configs
-        flying = {i for ch in _contents(system, chans) for i in ch}
-        return configs + tuple(int(i in flying) for i in range(len(system.messages)))
+    def _view(self, row: int) -> StatusView:
+        s = self._keys[1][row]
+        system = self.system
+        return system.view(s & system.codec.control_mask,
+                           s >> system.control_bits if self.reads_messages else None)
 
-    def table(self, party: int, cfg: int, event: str, message: int | None = None
-              ) -> dict[Key, Selection]:
-        """``event``'s selection for every reached key where ``party`` is in ``cfg`` (and, for a
-        delivery of ``message`` when keys carry flags, where that message is in flight)."""
-        chart = self.system.charts[party]
-        guards = self.system.workflow.guards
-        flag = None
+    def _evaluate(self, row: int, party: int, cfg: int, event: str
+                  ) -> tuple[set[int], Selection]:
+        """The selection in the state of ``row`` and the key coordinates its guards read."""
+        system = self.system
+        reads = ReadSet()
+        sel = select(system.charts[party], cfg, event, recording_view(self._view(row), reads),
+                     system.workflow.guards)
+        coords = {system.party_index[p] for p in reads.parties if p in system.party_index}
+        if self.reads_messages:
+            index = {m.name: i for i, m in enumerate(system.messages)}
+            read = (range(len(system.messages)) if reads.all_messages else
+                    (index[name] for name in reads.messages if name in index))
+            coords.update(self.n_parties + i for i in read)
+        return coords, sel
+
+    def table(self, party: int, cfg: int, event: str, message: int | None = None) -> Table:
+        """``event``'s selection for ``party`` in ``cfg`` (and, for a delivery of ``message``
+        when keys carry flags, with that message in flight) over the reached keys, keyed by
+        the coordinates the guards read.
+
+        A fixpoint: group the rows by the coordinates read so far, evaluate one row per
+        group (unless an earlier evaluation's read values already match it: its outcome
+        holds for every row agreeing on what it read), widen the coordinates by what the
+        evaluations read, and regroup until they stop growing.
+        """
+        keys = self.keys
+        pick = keys[:, party] == cfg
         if message is not None and self.reads_messages:
-            flag = len(self.system.charts) + message
-        return {key: select(chart, cfg, event, view, guards)
-                for key, view in sorted(self.views.items())
-                if key[party] == cfg and (flag is None or key[flag] == 1)}
+            pick &= keys[:, self.n_parties + message] == 1
+        rows = np.flatnonzero(pick)
+        done: list[tuple[list[int], Key, Selection]] = []
+        coords: list[int] = []
+        while True:
+            table: dict[Key, Selection] = {}
+            grown: set[int] = set()
+            for r in _representatives(keys, rows, coords):
+                full = keys[r]
+                known = [outcome for read, values, outcome in done
+                         if tuple(full[read].tolist()) == values][:1]
+                if known:
+                    sel = known[0]
+                else:
+                    read_set, sel = self._evaluate(r, party, cfg, event)
+                    read = sorted(read_set)
+                    done.append((read, tuple(full[read].tolist()), sel))
+                    grown |= read_set - set(coords)
+                table[tuple(full[coords].tolist())] = sel
+            if not grown:
+                return Table(tuple(coords), dict(sorted(table.items())), len(done))
+            coords = sorted(set(coords) | grown)
 
-    def violations(self, prop: Always) -> list[int]:
-        """State numbers where ``prop`` does not hold, ascending (the views the analyses use)."""
-        views = Views(self.graph)
-        return [i for i in range(self.graph.n_states) if not state_holds(prop, views[i])]
+    def violations(self, prop: Always) -> Mask:
+        """Per state, True where ``prop`` does not hold (as the analyses judge it: per
+        control value, per instance for a quantified property)."""
+        ctx = self.context
+        if prop.each:
+            return instances.state_mask(ctx, prop, False)
+        return ~scan.state_values(ctx, prop.holds)
+
+
+def _representatives(keys: np.ndarray, rows: np.ndarray, coords: list[int]) -> list[int]:
+    """One row of ``rows`` per distinct value of ``keys`` on ``coords`` (the first)."""
+    if not len(rows):
+        return []
+    if not coords:
+        return [int(rows[0])]
+    sub = keys[np.ix_(rows, np.asarray(coords, dtype=np.int64))]
+    bits = [max(int(keys[:, c].max()), 1).bit_length() for c in coords]
+    if sum(bits) < 63:
+        code = np.zeros(len(rows), dtype=np.int64)
+        for col, b in enumerate(bits):
+            code = (code << b) | sub[:, col]
+        _, first = np.unique(code, return_index=True)
+    else:
+        _, first = np.unique(sub, axis=0, return_index=True)
+    return rows[np.sort(first)].tolist()
 
 
 def _contents(system: TransitionSystem, chans: int) -> tuple[tuple[int, ...], ...]:
@@ -133,9 +247,9 @@ def project(table: Mapping[Key, Selection]) -> tuple[list[int], dict[Key, Select
     """The coordinates the selection depends on over the table's domain, and the table on them.
 
     A coordinate is dropped (last first) when the selection stays a function of the others:
-    a guard reading two statuses becomes a condition on two variables instead of on every
-    party and message.  The export still checks the full key against the reached domain,
-    so a combination ordercheck never reached is an assertion, not an extrapolation.
+    a guard reading two statuses may decide on one of them alone.  The export still checks
+    every coordinate read against the tabulated domain, so a combination ordercheck never
+    reached is an assertion, not an extrapolation.
     """
     keys = list(table)
     width = len(keys[0]) if keys else 0
