@@ -279,7 +279,8 @@ def main() -> None:
                 with tempfile.TemporaryDirectory(prefix="ordercheck-spin-") as tmp:
                     pan = run_spin(exported.text, Path(tmp), expected_states=exported.states)
                 expected = 1 + exported.edges + exported.finals + exported.bound_hits
-                if (pan.states, pan.transitions) != (exported.states, expected):
+                if not (pan.agrees("states", exported.states)
+                        and pan.agrees("transitions", expected)):
                     raise SystemExit(f"{name} {delivery}: SPIN {pan.states} states, "
                                      f"{pan.transitions} transitions; ordercheck "
                                      f"{exported.states}, expected {expected}: they disagree")
@@ -301,7 +302,7 @@ def main() -> None:
                 if row.predict is not None and result.states != row.predict(delivery):
                     raise SystemExit(f"{name} {delivery} {engine}: {result.states} states, the "
                                      f"closed form says {row.predict(delivery)}")
-                if pan is not None and result.states != pan.states:
+                if pan is not None and not pan.agrees("states", result.states):
                     raise SystemExit(f"{name} {delivery} {engine}: {result.states} states, SPIN "
                                      f"{pan.states}")
                 print(_line(name, delivery, engine, result, pan), flush=True)

@@ -34,6 +34,7 @@ from ordercheck.checks.export.spin import (
     disagreements,
     missing_tools,
     parse_pan,
+    printed_as,
     run_spin,
 )
 from ordercheck.checks.export.tables import Reached, is_guarded, project, select
@@ -459,3 +460,15 @@ def test_parse_pan_reads_the_summary():
         parse_pan("error: max search depth too small\n" + PAN_OUTPUT)
     with pytest.raises(SpinFailed, match="states, stored"):
         parse_pan("pan: nothing\n")
+
+
+def test_counts_pan_prints_in_exponent_form_compare_to_its_precision():
+    """Past ~10^8 pan prints counts as ``%g`` (the 6-sellers toy under duplicate: 138,492,355
+    transitions print as ``1.3849236e+08``): equal to the printed digits, not to the float."""
+    big = PAN_OUTPUT.replace("252 transitions", "1.3849236e+08 transitions")
+    pan = parse_pan(big)
+    assert pan.transitions == 138492360 and pan.agrees("transitions", 138492355)
+    assert pan.agrees("transitions", 138492365) and not pan.agrees("transitions", 138492366)
+    assert not pan.agrees("transitions", 138492345) and pan.agrees("states", 110)
+    assert not pan.agrees("states", 111)
+    assert printed_as(252, "252") and not printed_as(253, "252")

@@ -70,6 +70,24 @@ class PanResult:
     wall_seconds: float  # running ./pan, compilation excluded
     compile_seconds: float  # spin -a and the C compiler
     output: str = field(repr=False)
+    #: the counts as pan printed them: past 10^8 or so pan prints ``%g``-style (e.g.
+    #: ``1.3849236e+08``), which rounds; compare with :meth:`agrees`
+    printed: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def agrees(self, count: str, value: int) -> bool:
+        """``value`` is what pan counted as ``count`` (``states``, ``matched``,
+        ``transitions``), to the precision pan printed it with."""
+        return printed_as(value, self.printed.get(count, str(getattr(self, count))))
+
+
+def printed_as(value: int, text: str) -> bool:
+    """True when ``value`` prints as ``text``: equal for an integer; for pan's
+    exponent form, equal once rounded to the digits it shows (a count of 138,492,355
+    prints as ``1.3849236e+08``)."""
+    if "e" not in text and "." not in text:
+        return int(text) == value
+    mantissa = text.lower().split("e")[0].replace(".", "").lstrip("0")
+    return float(f"{value:.{max(0, len(mantissa) - 1)}e}") == float(text)
 
 
 _NUM = r"([0-9][0-9.e+]*)"
@@ -96,10 +114,14 @@ def parse_pan(output: str, *, wall: float = 0.0, compile_seconds: float = 0.0) -
         m = re.match(r"pan:\d+: assertion violated .*?(\w+)\)?\s*\(at depth", line)
         if m:
             assertions.add(m.group(1))
+    printed = {"states": _grab(rf"{_NUM} states, stored", output),
+               "matched": _grab(rf"{_NUM} states, matched", output),
+               "transitions": _grab(rf"{_NUM} transitions", output)}
     return PanResult(
-        states=int(float(_grab(rf"{_NUM} states, stored", output))),
-        matched=int(float(_grab(rf"{_NUM} states, matched", output))),
-        transitions=int(float(_grab(rf"{_NUM} transitions", output))),
+        states=int(float(printed["states"])),
+        matched=int(float(printed["matched"])),
+        transitions=int(float(printed["transitions"])),
+        printed=printed,
         errors=int(_grab(r"errors: (\d+)", output)),
         invalid_end_state=invalid,
         assertions=tuple(sorted(assertions)),
@@ -169,7 +191,7 @@ def disagreements(graph: StateGraph, export: PromelaExport, pan: PanResult) -> l
     bound_hits = system.bound_hits  # before the analyses, which may expand states again
     ctx = Context(graph)
     out: list[str] = []
-    if pan.states != graph.n_states:
+    if not pan.agrees("states", graph.n_states):
         out.append(f"states: SPIN {pan.states}, ordercheck {graph.n_states}")
     deadlocks = len(ctx.deadlocks)
     if pan.invalid_end_state != (deadlocks > 0):
@@ -195,7 +217,7 @@ def disagreements(graph: StateGraph, export: PromelaExport, pan: PanResult) -> l
                    f"an invariant + {bound_hits} full-channel steps)")
     finals = sum(ctx.final)
     expected = 1 + graph.n_edges + finals + bound_hits
-    if pan.transitions != expected:
+    if not pan.agrees("transitions", expected):
         out.append(f"transitions: SPIN {pan.transitions}, expected {expected} "
                    f"(1 + {graph.n_edges} edges + {finals} final self-loops + "
                    f"{bound_hits} full-channel steps)")
