@@ -47,7 +47,8 @@ _MISS_BATCH = 4096  # misses recorded per return to Python
 _PROBE = 2048  # queued states probed for misses after the first one
 _YIELD_EVERY = 1 << 16  # states expanded between progress reports
 _BUFFER = 256  # successors of one state the kernel can hold (doubled on demand)
-_CHUNK = 1 << 16  # queued states per chunk of the threaded kernel
+_CHUNK = 1 << 16  # queued states per chunk of the threaded kernel (at most)
+_THREADS_FROM = 1 << 12  # queued states below which the sequential kernel runs
 _WIDTH = 32  # its candidates per state at first (doubled on demand)
 _DENSE_BITS = 16  # channels at most this wide get direct-indexed TAKE/PUT tables
 _DENSE_ENTRIES = 1 << 22
@@ -467,13 +468,13 @@ class Compiled:
                     bword, bshift, bwidth, tables.p_shift, tables.p_mask, tables.p_base,
                     tables.pl, tables.msg_recv, tables.msg_ridx, tables.r_count,
                     tables.r_base, tables.pd, tables.dense, tables.site_ptr)
-            # threads only with a chunk's worth of states queued (or a chunk to resume): a
-            # small frontier is not worth a pool launch, and small models never start one
+            # threads only with thousands of states queued (or a chunk to resume): a small
+            # frontier is not worth a pool launch, and small models never start one
             chunked = threaded and (
-                counters[kernel.C_N] - counters[kernel.C_I] >= self.chunk
+                counters[kernel.C_N] - counters[kernel.C_I] >= min(self.chunk, _THREADS_FROM)
                 or counters[tkernel.C_RESUME] >= 0)
             if threaded and not chunked:
-                stop_at = min(stop_at, counters[kernel.C_I] + self.chunk)
+                stop_at = min(stop_at, counters[kernel.C_I] + _THREADS_FROM)
             if chunked:
                 status = tkernel.run(
                     counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slots,
