@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..properties import Instance, StepView, project, project_action, project_step
+from ..properties import Instance, JointView, StepView, project, project_action, project_step
 from .arrays import Ints, Mask
 from .views import ConfigView, NeedsQuiescence, Unprojected
 
@@ -104,6 +104,18 @@ class Projection:
         return self._occurring
 
 
+def _judge(pred: Callable[[Any], Any], arg: Any, *views: JointView) -> bool:
+    """``pred(arg)`` as a bool, re-raising the signal a read of a :class:`ConfigView`
+    raised even when the predicate caught it (its answer then rests on a guess, not on the
+    state)."""
+    value = bool(pred(arg))
+    for v in views:
+        signal = getattr(v, "signal", None)
+        if signal is not None:
+            raise signal
+    return value
+
+
 def projections(ctx: Context, instances: tuple[Instance, ...]) -> list[Projection]:
     """The projections of ``instances``, built once per context and instance."""
     cache: dict[Any, Projection] = ctx.__dict__.setdefault("_projections", {})
@@ -125,11 +137,13 @@ def state_mask(ctx: Context, prop: Any, want: bool) -> Mask:
         by_state: list[int] = []
         for kid, cfgs in enumerate(proj.keys):
             try:
-                hit[kid] = bool(prop.holds(proj.view(cfgs))) == want
+                view = proj.view(cfgs)
+                hit[kid] = _judge(prop.holds, view, view) == want
             except NeedsQuiescence:
                 try:
-                    yes = bool(prop.holds(proj.view(cfgs, True)))
-                    no = bool(prop.holds(proj.view(cfgs, False)))
+                    yes_view, no_view = proj.view(cfgs, True), proj.view(cfgs, False)
+                    yes = _judge(prop.holds, yes_view, yes_view)
+                    no = _judge(prop.holds, no_view, no_view)
                 except Unprojected:
                     by_state.append(kid)
                     continue
@@ -152,8 +166,8 @@ def state_mask(ctx: Context, prop: Any, want: bool) -> Mask:
             out[members] |= np.where(ctx.quiescent(members), yes_hit[kids], no_hit[kids])
         if by_state:
             for i in np.flatnonzero(np.isin(proj.kid, by_state)).tolist():
-                view = project(ctx.views.of_state(ctx.graph.states[i]), proj.instance)
-                out[i] |= bool(prop.holds(view)) == want
+                real = project(ctx.views.of_state(ctx.graph.states[i]), proj.instance)
+                out[i] |= bool(prop.holds(real)) == want
     return out
 
 
@@ -169,7 +183,8 @@ def first_step(ctx: Context, prop: Any, want: bool) -> tuple[int, int, int] | No
         for code in proj.occurring.tolist():
             kid, label = divmod(code, proj.n_labels)
             try:
-                wanted[code] = bool(prop.holds(proj.step(kid, label))) == want
+                step = proj.step(kid, label)
+                wanted[code] = _judge(prop.holds, step, step.before, step.after) == want
             except (Unprojected, NeedsQuiescence):
                 on_edge[code] = True
         if wanted.any() or on_edge.any():

@@ -79,9 +79,12 @@ class ConfigView(JointView):
     property, :mod:`.instances`), optionally with whether the system is quiescent; reading
     anything else raises :class:`Unprojected`."""
 
-    __slots__ = ("_quiescent",)
+    __slots__ = ("_quiescent", "signal")
 
     _quiescent: bool | None
+    #: the signal a read raised, kept so that a predicate that swallowed it (a bare
+    #: ``except:``) is still known to have needed more than configurations
+    signal: type[BaseException] | None
 
     @classmethod
     def of(cls, status: dict[str, str], active: dict[str, frozenset[str]],
@@ -91,25 +94,34 @@ class ConfigView(JointView):
         _set_active(v, active)
         _set_final(v, final)
         object.__setattr__(v, "_quiescent", quiescent)
+        object.__setattr__(v, "signal", None)
         return v
+
+    def _raise(self, signal: type[BaseException]) -> None:
+        if self.signal is None or signal is Unprojected:
+            object.__setattr__(self, "signal", signal)
+        raise signal
 
     @property  # type: ignore[override]
     def in_flight(self) -> tuple[str, ...]:
-        raise Unprojected
+        self._raise(Unprojected)
+        raise AssertionError  # unreachable
 
     @property  # type: ignore[override]
     def timers(self) -> tuple[str, ...]:
-        raise Unprojected
+        self._raise(Unprojected)
+        raise AssertionError  # unreachable
 
     @property  # type: ignore[override]
     def automatic(self) -> bool:
-        raise Unprojected
+        self._raise(Unprojected)
+        raise AssertionError  # unreachable
 
     @property
     def quiescent(self) -> bool:
         if self._quiescent is None:
-            raise NeedsQuiescence
-        return self._quiescent
+            self._raise(NeedsQuiescence)
+        return bool(self._quiescent)
 
 
 class LazyStep(StepView):
