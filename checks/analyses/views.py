@@ -13,7 +13,7 @@ it reads the same fields and returns the same answer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..properties import JointView, StepView
 from ..system import Action
@@ -26,6 +26,16 @@ _set_active = JointView.__dict__["active"].__set__
 _set_final = JointView.__dict__["final"].__set__
 _set_before = StepView.__dict__["before"].__set__
 _set_label = StepView.__dict__["label"].__set__
+V = TypeVar("V", bound=JointView)
+
+
+def _with_control(cls: type[V], status: Any, active: Any, final: Any) -> V:
+    """A new (frozen) view of class ``cls`` with its control fields set."""
+    v = object.__new__(cls)
+    _set_status(v, status)
+    _set_active(v, active)
+    _set_final(v, final)
+    return v
 
 
 class LazyView(JointView):
@@ -39,11 +49,7 @@ class LazyView(JointView):
 
     @classmethod
     def of(cls, views: Views, state: int) -> LazyView:
-        v = object.__new__(cls)
-        status, active, final = views.control(state & views._mask)
-        _set_status(v, status)
-        _set_active(v, active)
-        _set_final(v, final)
+        v = _with_control(cls, *views.control(state & views._mask))
         object.__setattr__(v, "_src", views)
         object.__setattr__(v, "_state", state)
         return v
@@ -89,10 +95,7 @@ class ConfigView(JointView):
     @classmethod
     def of(cls, status: dict[str, str], active: dict[str, frozenset[str]],
            final: dict[str, bool], quiescent: bool | None) -> ConfigView:
-        v = object.__new__(cls)
-        _set_status(v, status)
-        _set_active(v, active)
-        _set_final(v, final)
+        v = _with_control(cls, status, active, final)
         object.__setattr__(v, "_quiescent", quiescent)
         object.__setattr__(v, "signal", None)
         return v
