@@ -376,3 +376,13 @@ def test_symmetry_reduced_graph_is_the_reference_and_counts_orbits(n):
     # orbits of n sellers over 7 local situations (multisets), times the market's 2, + start
     orbits = {2: 28, 3: 84}[n]
     assert b.n_states == 1 + 2 * orbits
+
+
+def test_threaded_rows_stay_within_their_memory_by_taking_smaller_chunks():
+    """Rows double when a state has more successors than they hold; the chunk shrinks so the
+    rows stay at 2^21 candidate slots (64 MB), never below 4,096 states, never above the
+    chunk asked for."""
+    from ordercheck.checks.explorers.compiled import _rows
+
+    assert [_rows(1 << 16, w) for w in (32, 64, 256, 1024)] == [65536, 32768, 8192, 4096]
+    assert _rows(7, 2) == 7 and _rows(7, 4096) == 7

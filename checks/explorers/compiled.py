@@ -49,6 +49,7 @@ _YIELD_EVERY = 1 << 16  # states expanded between progress reports
 _BUFFER = 256  # successors of one state the kernel can hold (doubled on demand)
 _CHUNK = 1 << 16  # queued states per chunk of the threaded kernel (at most)
 _THREADS_FROM = 1 << 12  # queued states below which the sequential kernel runs
+_CANDIDATES = 1 << 21  # candidate slots of the threaded kernel's rows (chunk x width)
 _WIDTH = 32  # its candidates per state at first (doubled on demand)
 _DENSE_BITS = 16  # channels at most this wide get direct-indexed TAKE/PUT tables
 _DENSE_ENTRIES = 1 << 22
@@ -450,7 +451,8 @@ class Compiled:
                 numba_config.THREADING_LAYER = "workqueue"
             numba.set_num_threads(min(threads, numba_config.NUMBA_NUM_THREADS))
             width = _WIDTH
-            rows = _chunk_arrays(np, self.chunk, width)
+            chunk = _rows(self.chunk, width)
+            rows = _chunk_arrays(np, chunk, width)
         nomiss = np.zeros((0, 5), np.int64)
         ctl[0], chs[0] = _split(ts.initial, tables.split)
         kernel.visited_rehash(slots, ctl, chs, 1, _shift(slots))
@@ -478,7 +480,7 @@ class Compiled:
             if chunked:
                 status = tkernel.run(
                     counters, stop_at, max_depth, max_states, ctl, chs, parent, plabel, slots,
-                    _shift(slots), off, succ, slab, ovf_list, cut_list, *rows, self.chunk, misses,
+                    _shift(slots), off, succ, slab, ovf_list, cut_list, *rows, chunk, misses,
                     nomiss, *memo)
             else:
                 status = kernel.run(
@@ -499,7 +501,8 @@ class Compiled:
                 out_c, out_h = np.zeros(buf, np.int64), np.zeros(buf, np.int64)
                 if threaded:
                     width *= 2
-                    rows = _chunk_arrays(np, self.chunk, width)
+                    chunk = _rows(self.chunk, width)
+                    rows = _chunk_arrays(np, chunk, width)
             elif status == kernel.GROW:
                 grows += 1
                 room = max(buf, int(counters[tkernel.C_NEED])) if threaded else buf
@@ -579,6 +582,13 @@ class Compiled:
             seconds=time.perf_counter() - started,
             cut=cut,
         )
+
+
+def _rows(chunk: int, width: int) -> int:
+    """States per chunk for rows of ``width`` candidates: at most ``chunk``, and at most
+    :data:`_CANDIDATES` candidate slots in all (64 MB of rows), so models of high branching
+    take smaller chunks rather than more memory."""
+    return min(chunk, max(_THREADS_FROM, _CANDIDATES // width))
 
 
 def _chunk_arrays(np: Any, chunk: int, width: int) -> tuple[Any, ...]:
