@@ -232,23 +232,12 @@ class Context:
     @cached_property
     def final_mask(self) -> Mask:
         """Final states: every party final and nothing in flight (so state == control)."""
-        if isinstance(self.graph.states, PackedStates):
-            # every party in a final configuration, per control number, and nothing in flight
-            configs = self.ctrl_configs
-            finals = np.ones(len(configs), dtype=bool)
-            for p, chart in enumerate(self.system.charts):
-                finals &= np.asarray(chart.final, dtype=bool)[configs[:, p]]
-            return finals[self.ctrl_ids] & self.quiet
-        mask, memo = self.system._control_mask, dict[int, bool]()
-        is_final = self.system.is_final
-        out = np.zeros(self.n, dtype=bool)
-        for i, s in enumerate(self.graph.states):
-            if s <= mask:
-                f = memo.get(s)
-                if f is None:
-                    f = memo[s] = is_final(s)
-                out[i] = f
-        return out
+        # every party in a final configuration, per control number, and nothing in flight
+        configs = self.ctrl_configs
+        finals = np.ones(len(configs), dtype=bool)
+        for p, chart in enumerate(self.system.charts):
+            finals &= np.asarray(chart.final, dtype=bool)[configs[:, p]]
+        return finals[self.ctrl_ids] & self.quiet
 
     @cached_property
     def final(self) -> list[bool]:
